@@ -1,0 +1,32 @@
+/*
+ * RDF syntax parsing into an hv_graph, through raptor.
+ *
+ * This is the project's only bridge to raptor's parsers. Each call uses a
+ * raptor world of its own, so calls on different threads never share
+ * parser state. Parsing never touches the network or the file system and
+ * never loads external XML entities, whatever the document asks for.
+ */
+#ifndef HV_DECODE_RDFPARSE_H
+#define HV_DECODE_RDFPARSE_H
+
+#include <stddef.h>
+
+#include "model/graph.h"
+#include "util/error.h"
+
+/*
+ * Parses len bytes of data in `syntax` (a raptor parser name: "rdfxml",
+ * "turtle", "ntriples", "nquads", "trig") against base_uri, appending
+ * every triple or quad to g.
+ *
+ * Returns 0, or HV_EPARSE with the parser's first error and its line in
+ * err (g then holds what was parsed before the error), HV_EFORMAT for an
+ * unknown syntax, HV_ENOMEM.
+ */
+int hv_rdf_parse(hv_graph *g, const char *syntax, const char *data, size_t len,
+                 const char *base_uri, hv_error *err);
+
+/* Initialises libxml2 once; call from the main thread before any parse. */
+void hv_rdf_global_init(void);
+
+#endif

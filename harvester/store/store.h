@@ -1,0 +1,221 @@
+/*
+ * The store: govharvest's durable state behind one small interface.
+ *
+ * The embedded backend is one SQLite file in WAL mode. The schema is
+ * created and migrated in code (store/migrations.c), one numbered step
+ * at a time, so an old file opens under a new binary. Exactly one thread
+ * (the loop thread) uses a store handle; SQLite has one writer, and every
+ * page's reconcile result and the ledger rows counting it are written in
+ * one transaction (hv_store_begin / hv_store_commit).
+ */
+#ifndef HV_STORE_STORE_H
+#define HV_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+typedef struct hv_store hv_store;
+
+/* Opens (creating and migrating if needed) the store at path. */
+int hv_store_open(hv_store **out, const char *path, hv_error *err);
+void hv_store_close(hv_store *s); /* NULL-safe */
+
+/* Schema version of an open store (the number of migrations applied). */
+int hv_store_schema_version(hv_store *s);
+
+int hv_store_begin(hv_store *s, hv_error *err);
+int hv_store_commit(hv_store *s, hv_error *err);
+void hv_store_rollback(hv_store *s); /* no-op outside a transaction */
+
+/* ---- sources ---------------------------------------------------------- */
+
+typedef struct hv_source {
+  int64_t id;
+  char *name;           /* unique, [A-Za-z0-9._-], 1..64 chars */
+  char *state;          /* "01".."16" or "bund" */
+  char *kind;           /* "dcat-rdf" */
+  char *url;            /* first page */
+  char *format_hint;    /* NULL, "rdfxml", "turtle" or "ntriples" */
+  char *contributor_id; /* dcat-ap.de contributor IRI or NULL */
+  int priority;         /* higher wins ties in dedup; default 0 */
+  int enabled;          /* 0: skipped by `run --all` and `--state` */
+  int64_t created_at;   /* unix seconds */
+} hv_source;
+
+/* Frees the strings of src (not src itself). NULL-safe. */
+void hv_source_fini(hv_source *src);
+
+/*
+ * Checks a source's fields (name syntax, state key, kind, URL scheme,
+ * format hint) and returns 0 or HV_EINVAL naming the field and value.
+ */
+int hv_source_validate(const hv_source *src, hv_error *err);
+
+/* Returns 1 for "01".."16" and "bund", else 0. */
+int hv_state_valid(const char *state);
+
+/* Adds src (validated first); sets src->id. HV_EEXISTS if the name is taken. */
+int hv_store_source_add(hv_store *s, hv_source *src, hv_error *err);
+
+/* Fills *out (caller runs hv_source_fini) or returns HV_ENOTFOUND. */
+int hv_store_source_get(hv_store *s, const char *name, hv_source *out,
+                        hv_error *err);
+
+/* All sources ordered by name; free with hv_source_list_free. */
+int hv_store_source_list(hv_store *s, hv_source **out, size_t *n_out,
+                         hv_error *err);
+void hv_source_list_free(hv_source *list, size_t n);
+
+/*
+ * Removes the source with its pages and dataset rows; its ledger rows
+ * stay, because volumes already counted must not change. HV_ENOTFOUND.
+ */
+int hv_store_source_remove(hv_store *s, const char *name, hv_error *err);
+
+/* ---- runs ------------------------------------------------------------- */
+
+/* Run statuses as stored. */
+#define HV_RUN_RUNNING "running"
+#define HV_RUN_OK "ok"         /* complete; deletions applied */
+#define HV_RUN_FAILED "failed" /* some page failed; nothing deleted */
+#define HV_RUN_HELD "held"     /* deletions over the share; none applied */
+
+typedef struct hv_run_row {
+  int64_t id;
+  int64_t source_id;
+  char *status;
+  char *message; /* NULL or one line: first error, hold reason */
+  int64_t started_at, finished_at; /* unix seconds; finished 0 if running */
+} hv_run_row;
+
+int hv_store_run_begin(hv_store *s, int64_t source_id, int64_t *run_id_out,
+                       hv_error *err);
+int hv_store_run_finish(hv_store *s, int64_t run_id, const char *status,
+                        const char *message, hv_error *err);
+/* Newest first, at most limit rows; free with hv_run_list_free. */
+int hv_store_run_list(hv_store *s, int64_t source_id, size_t limit,
+                      hv_run_row **out, size_t *n_out, hv_error *err);
+void hv_run_list_free(hv_run_row *rows, size_t n);
+
+/* ---- pages ------------------------------------------------------------ */
+
+typedef struct hv_page_row {
+  char *etag;          /* validators of the last good fetch, or NULL */
+  char *last_modified;
+  char *content_hash;  /* SHA-256 hex of the last decoded body */
+  char *next_url;      /* Hydra next page found in it, or NULL */
+} hv_page_row;
+
+void hv_page_row_fini(hv_page_row *row);
+
+/* Fills *out for (source, url) or returns HV_ENOTFOUND. */
+int hv_store_page_get(hv_store *s, int64_t source_id, const char *url,
+                      hv_page_row *out, hv_error *err);
+
+/* Records a successfully processed page (insert or replace). */
+int hv_store_page_put(hv_store *s, int64_t source_id, const char *url,
+                      const hv_page_row *row, int64_t run_id, hv_error *err);
+
+/*
+ * For a page that did not change (304 or same content hash): marks the
+ * active datasets last delivered by that page as seen in run_id and
+ * reports how many there are and their distributions.
+ */
+int hv_store_page_keep(hv_store *s, int64_t source_id, const char *url,
+                       int64_t run_id, size_t *datasets_out,
+                       size_t *distributions_out, hv_error *err);
+
+/* ---- datasets --------------------------------------------------------- */
+
+typedef struct hv_dataset_row {
+  const char *key;        /* identity within the source */
+  const char *uri;        /* NULL for blank-node datasets */
+  const char *identifier; /* NULL if none */
+  const char *modified;   /* NULL if none */
+  const char *hash;       /* canonical SHA-256 hex */
+  const char *payload;    /* canonical N-Triples */
+  size_t payload_len;
+  size_t distributions;
+  const char *page_url;   /* page that delivered it */
+} hv_dataset_row;
+
+typedef enum hv_change {
+  HV_CHANGE_NEW = 0,   /* first seen, or back after deletion */
+  HV_CHANGE_UPDATED,   /* hash differs from the stored one */
+  HV_CHANGE_UNCHANGED, /* same hash */
+  HV_CHANGE_REPEATED   /* already delivered earlier in this run: ignored */
+} hv_change;
+
+/*
+ * Stores one harvested dataset of source_id seen in run_id and reports
+ * what changed. A key already seen in this run is left as it is
+ * (HV_CHANGE_REPEATED) so the first copy wins deterministically.
+ */
+int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
+                            const hv_dataset_row *d, hv_change *out,
+                            hv_error *err);
+
+/* Active datasets of the source, and those of them not seen in run_id. */
+int hv_store_dataset_counts(hv_store *s, int64_t source_id, int64_t run_id,
+                            size_t *active_out, size_t *unseen_out,
+                            hv_error *err);
+
+/* Marks the active datasets not seen in run_id deleted; reports how many. */
+int hv_store_dataset_delete_unseen(hv_store *s, int64_t source_id,
+                                   int64_t run_id, size_t *deleted_out,
+                                   hv_error *err);
+
+/*
+ * Calls cb for every active dataset (all sources, or one if source_id >
+ * 0) in key order, then source name order. Row strings are borrowed for
+ * the duration of the call. A negative return from cb stops the walk and
+ * is returned.
+ */
+typedef int (*hv_dataset_cb)(const hv_dataset_row *row, void *payload);
+int hv_store_dataset_foreach(hv_store *s, int64_t source_id, hv_dataset_cb cb,
+                             void *payload, hv_error *err);
+
+/* ---- ledger ----------------------------------------------------------- */
+
+typedef struct hv_ledger_counts {
+  int64_t requests;
+  int64_t bytes;
+  int64_t pages_fetched;      /* 200 responses decoded or kept */
+  int64_t pages_not_modified; /* 304, or 200 with the same content hash */
+  int64_t pages_failed;
+  int64_t datasets_new;
+  int64_t datasets_updated;
+  int64_t datasets_unchanged;
+  int64_t datasets_deleted;
+  int64_t datasets_rejected;
+  int64_t distributions;
+  double seconds; /* harvest time */
+} hv_ledger_counts;
+
+/* Adds delta to the run × source × state row, creating it if needed. */
+int hv_store_ledger_add(hv_store *s, int64_t run_id, int64_t source_id,
+                        const char *state, const hv_ledger_counts *delta,
+                        hv_error *err);
+
+/* Sum of a run's ledger rows. */
+int hv_store_ledger_run(hv_store *s, int64_t run_id, hv_ledger_counts *out,
+                        hv_error *err);
+
+typedef struct hv_volume_row {
+  char state[8];     /* "01".."16", "bund" */
+  int64_t sources;   /* distinct sources harvested in the period */
+  int64_t runs;
+  hv_ledger_counts counts;
+} hv_volume_row;
+
+/*
+ * Per-state sums of ledger rows whose run started in [from, to) (unix
+ * seconds; 0 for open ends), ordered by state. Free *out with hv_free.
+ */
+int hv_store_report_volumes(hv_store *s, int64_t from, int64_t to,
+                            hv_volume_row **out, size_t *n_out,
+                            hv_error *err);
+
+#endif
