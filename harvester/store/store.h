@@ -194,6 +194,9 @@ typedef struct hv_ledger_counts {
   double seconds; /* harvest time */
 } hv_ledger_counts;
 
+/* Adds every field of d to sum. */
+void hv_ledger_counts_add(hv_ledger_counts *sum, const hv_ledger_counts *d);
+
 /* Adds delta to the run × source × state row, creating it if needed. */
 int hv_store_ledger_add(hv_store *s, int64_t run_id, int64_t source_id,
                         const char *state, const hv_ledger_counts *delta,

@@ -1,0 +1,671 @@
+/*
+ * The harvest run (see harvest.h).
+ *
+ * Threading: everything here runs on the loop thread except page_work(),
+ * which runs on libuv's pool and only touches its own page_job: it
+ * hashes the body, decodes it, splits it and canonicalizes each dataset.
+ * The store is used only from the loop thread, one transaction per page,
+ * so a page's datasets and the ledger row counting them commit together.
+ *
+ * Failure isolation: a failed page ends the paging of its source and
+ * marks the source's run failed (so nothing is deleted); other sources
+ * go on. A rejected dataset is counted and logged; its page goes on.
+ */
+#include "harvest/harvest.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "canon/rdfc10.h"
+#include "decode/page.h"
+#include "decode/rdfparse.h"
+#include "reconcile/reconcile.h"
+#include "util/alloc.h"
+#include "util/hash.h"
+#include "util/log.h"
+#include "util/strset.h"
+
+#define container_of(ptr, type, member) \
+  ((type *)((char *)(ptr)-offsetof(type, member)))
+
+/* A canonical dataset graph can be much larger than its share of the
+ * page only through long literals; this bounds one dataset's payload. */
+#define MAX_DATASET_PAYLOAD ((size_t)16 << 20)
+
+typedef struct hv_harvest hv_harvest;
+
+typedef struct source_job {
+  hv_harvest *h;
+  const hv_source *src;
+  hv_source_report *report;
+  hv_strset visited;  /* page URLs requested in this run */
+  int pages;          /* pages requested so far */
+  int failed;         /* a page failed or paging was cut short */
+  uint64_t started_ns;
+} source_job;
+
+typedef struct hashed_dataset {
+  char hash[HV_SHA256_HEX_LEN + 1];
+  char *payload;  /* canonical N-Triples, NULL if rc < 0 */
+  size_t payload_len;
+  int rc;
+  hv_error err;
+} hashed_dataset;
+
+typedef struct page_job {
+  uv_work_t work;
+  source_job *job;
+  char *url;           /* URL requested (the page's identity) */
+  char *base_url;      /* URL after redirects (base for relative IRIs) */
+  char *body;
+  size_t len;
+  char *content_type;
+  char *etag;
+  char *last_modified;
+  char *stored_hash;   /* content hash of the last good fetch, or NULL */
+  char *stored_next;   /* next page found in it last time */
+  char content_hash[HV_SHA256_HEX_LEN + 1];
+  int same_content;    /* body equals the last good one: skip decoding */
+  hv_ledger_counts delta;
+  hv_page page;
+  hashed_dataset *hashed; /* page.n_datasets entries */
+  int rc;
+  hv_error err;
+} page_job;
+
+struct hv_harvest {
+  uv_loop_t loop;
+  hv_fetcher *fetcher;
+  hv_store *store;
+  const hv_harvest_opts *opts;
+  source_job *jobs;
+  size_t n_jobs;
+  size_t next_job; /* index of the next source to start */
+  size_t running;
+  size_t finished;
+  uint64_t pages_done;
+  uint64_t datasets_done;
+};
+
+static void page_request(source_job *job, const char *url);
+static void source_finish(source_job *job);
+
+static void page_job_free(page_job *pj)
+{
+  size_t i;
+
+  if (!pj)
+    return;
+  hv_free(pj->url);
+  hv_free(pj->base_url);
+  hv_free(pj->body);
+  hv_free(pj->content_type);
+  hv_free(pj->etag);
+  hv_free(pj->last_modified);
+  hv_free(pj->stored_hash);
+  hv_free(pj->stored_next);
+  if (pj->hashed) {
+    for (i = 0; i < pj->page.n_datasets; i++)
+      hv_free(pj->hashed[i].payload);
+    hv_free(pj->hashed);
+  }
+  hv_page_fini(&pj->page);
+  hv_free(pj);
+}
+
+static uint64_t elapsed_ns(const source_job *job)
+{
+  return uv_hrtime() - job->started_ns;
+}
+
+static void draw_progress(hv_harvest *h)
+{
+  if (!h->opts->progress)
+    return;
+  fprintf(stderr, "\r\033[Kharvest: %zu/%zu sources done, %llu pages, "
+                  "%llu datasets",
+          h->finished, h->n_jobs, (unsigned long long)h->pages_done,
+          (unsigned long long)h->datasets_done);
+  fflush(stderr);
+}
+
+/* Records the first failure of a source; later ones are only logged. */
+static void source_note_failure(source_job *job, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void source_note_failure(source_job *job, const char *fmt, ...)
+{
+  char msg[HV_ERROR_MSG_MAX];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  job->failed = 1;
+  hv_log_error("source %s: %s", job->src->name, msg);
+  if (!job->report->message)
+    job->report->message = hv_strdup(msg);
+}
+
+/* Writes delta to the ledger inside the caller's transaction and adds it
+ * to the source's report. */
+static int ledger_add(source_job *job, const hv_ledger_counts *delta,
+                      hv_error *err)
+{
+  int rc = hv_store_ledger_add(job->h->store, job->report->run_id,
+                               job->src->id, job->src->state, delta, err);
+  if (rc == 0)
+    hv_ledger_counts_add(&job->report->counts, delta);
+  return rc;
+}
+
+/* Counts a failed page (its requests and bytes were still spent). */
+static void page_fail(page_job *pj, const char *cause)
+{
+  source_job *job = pj->job;
+  hv_error err = HV_ERROR_INIT;
+
+  source_note_failure(job, "page %s: %s", pj->url, cause);
+  pj->delta.pages_failed = 1;
+  if (hv_store_begin(job->h->store, &err) < 0 ||
+      ledger_add(job, &pj->delta, &err) < 0 ||
+      hv_store_commit(job->h->store, &err) < 0) {
+    hv_store_rollback(job->h->store);
+    source_note_failure(job, "ledger: %s", err.msg);
+  }
+  page_job_free(pj);
+  source_finish(job);
+}
+
+/* Goes on with the next page, or finishes the source. next may be NULL. */
+static void page_continue(page_job *pj, const char *next)
+{
+  source_job *job = pj->job;
+  char *next_copy = NULL;
+
+  job->h->pages_done++;
+  draw_progress(job->h);
+  if (next && !(next_copy = hv_strdup(next))) {
+    source_note_failure(job, "page %s: out of memory", pj->url);
+    page_job_free(pj);
+    source_finish(job);
+    return;
+  }
+  page_job_free(pj);
+  if (next_copy) {
+    page_request(job, next_copy);
+    hv_free(next_copy);
+  } else {
+    source_finish(job);
+  }
+}
+
+/*
+ * The page is the same as last time (304, or the same body): its datasets
+ * stay as they are and count as unchanged. New validators are kept.
+ */
+static void page_keep(page_job *pj)
+{
+  source_job *job = pj->job;
+  hv_store *store = job->h->store;
+  hv_error err = HV_ERROR_INIT;
+  hv_page_row row = {pj->etag, pj->last_modified, pj->stored_hash,
+                     pj->stored_next};
+  size_t kept = 0, distributions = 0;
+
+  pj->delta.pages_not_modified = 1;
+  if (hv_store_begin(store, &err) < 0 ||
+      hv_store_page_keep(store, job->src->id, pj->url, job->report->run_id,
+                         &kept, &distributions, &err) < 0 ||
+      hv_store_page_put(store, job->src->id, pj->url, &row,
+                        job->report->run_id, &err) < 0) {
+    hv_store_rollback(store);
+    page_fail(pj, err.msg);
+    return;
+  }
+  pj->delta.datasets_unchanged = (int64_t)kept;
+  pj->delta.distributions = (int64_t)distributions;
+  if (ledger_add(job, &pj->delta, &err) < 0 ||
+      hv_store_commit(store, &err) < 0) {
+    hv_store_rollback(store);
+    page_fail(pj, err.msg);
+    return;
+  }
+  job->h->datasets_done += kept;
+  page_continue(pj, pj->stored_next);
+}
+
+/* Writes one decoded page: page row, datasets and ledger, atomically. */
+static void page_commit(page_job *pj)
+{
+  source_job *job = pj->job;
+  hv_store *store = job->h->store;
+  hv_error err = HV_ERROR_INIT;
+  hv_page_row row = {pj->etag, pj->last_modified, pj->content_hash,
+                     pj->page.next_url};
+  size_t i;
+  int rc;
+
+  if ((rc = hv_store_begin(store, &err)) < 0)
+    goto fail;
+  for (i = 0; i < pj->page.n_datasets; i++) {
+    const hv_dataset_graph *dg = &pj->page.datasets[i];
+    const hashed_dataset *hd = &pj->hashed[i];
+    hv_dataset_row d;
+    hv_change change;
+
+    if (hd->rc < 0) {
+      hv_log_warn("source %s: page %s: dataset %s rejected: %s",
+                  job->src->name, pj->url, dg->key, hd->err.msg);
+      pj->delta.datasets_rejected++;
+      continue;
+    }
+    d.key = dg->key;
+    d.uri = dg->uri;
+    d.identifier = dg->identifier;
+    d.modified = dg->modified;
+    d.hash = hd->hash;
+    d.payload = hd->payload;
+    d.payload_len = hd->payload_len;
+    d.distributions = dg->distributions;
+    d.page_url = pj->url;
+    if ((rc = hv_store_dataset_upsert(store, job->src->id, job->report->run_id,
+                                      &d, &change, &err)) < 0)
+      goto fail;
+    switch (change) {
+    case HV_CHANGE_NEW:
+      pj->delta.datasets_new++;
+      break;
+    case HV_CHANGE_UPDATED:
+      pj->delta.datasets_updated++;
+      break;
+    case HV_CHANGE_UNCHANGED:
+      pj->delta.datasets_unchanged++;
+      break;
+    case HV_CHANGE_REPEATED:
+      hv_log_warn("source %s: page %s: dataset %s delivered again in this "
+                  "run; the first copy is kept",
+                  job->src->name, pj->url, dg->key);
+      continue;
+    }
+    pj->delta.distributions += (int64_t)dg->distributions;
+  }
+  for (i = 0; i < pj->page.n_rejected; i++) {
+    hv_log_warn("source %s: page %s: dataset %s rejected: %s", job->src->name,
+                pj->url, pj->page.rejected[i].subject,
+                pj->page.rejected[i].reason);
+    pj->delta.datasets_rejected++;
+  }
+  if ((rc = hv_store_page_put(store, job->src->id, pj->url, &row,
+                              job->report->run_id, &err)) < 0 ||
+      (rc = ledger_add(job, &pj->delta, &err)) < 0 ||
+      (rc = hv_store_commit(store, &err)) < 0)
+    goto fail;
+  job->h->datasets_done += pj->page.n_datasets;
+  page_continue(pj, pj->page.next_url);
+  return;
+
+fail:
+  hv_store_rollback(store);
+  page_fail(pj, err.msg);
+}
+
+/* Pool thread: hash the body, and unless it is unchanged decode, split
+ * and canonicalize it. Touches nothing but pj. */
+static void page_work(uv_work_t *req)
+{
+  page_job *pj = container_of(req, page_job, work);
+  const char *hint = pj->job->src->format_hint;
+  size_t i;
+
+  hv_sha256_hex(pj->body, pj->len, pj->content_hash);
+  if (pj->stored_hash && strcmp(pj->stored_hash, pj->content_hash) == 0) {
+    pj->same_content = 1;
+    return;
+  }
+  pj->rc = hv_page_decode(&pj->page, pj->body, pj->len, pj->content_type,
+                          hint, pj->base_url, &pj->err);
+  /* The graphs hold their own copies; the body is no longer needed. */
+  hv_free(pj->body);
+  pj->body = NULL;
+  if (pj->rc < 0)
+    return;
+  if (pj->page.n_datasets &&
+      !(pj->hashed = hv_calloc(pj->page.n_datasets, sizeof(*pj->hashed)))) {
+    pj->rc = hv_error_oom(&pj->err);
+    return;
+  }
+  for (i = 0; i < pj->page.n_datasets; i++) {
+    hashed_dataset *hd = &pj->hashed[i];
+    hv_buf nq = HV_BUF_INIT(MAX_DATASET_PAYLOAD);
+
+    hd->rc = hv_rdfc10_hash(&pj->page.datasets[i].graph, hd->hash, &nq,
+                            &hd->err);
+    if (hd->rc == 0 && !(hd->payload = hv_buf_detach(&nq, &hd->payload_len)))
+      hd->rc = hv_error_oom(&hd->err);
+    hv_buf_fini(&nq);
+    /* The canonical form replaces the graph from here on. */
+    hv_graph_fini(&pj->page.datasets[i].graph);
+  }
+}
+
+static void page_work_done(uv_work_t *req, int status)
+{
+  page_job *pj = container_of(req, page_job, work);
+
+  if (status < 0) {
+    page_fail(pj, uv_strerror(status));
+    return;
+  }
+  if (pj->same_content) {
+    page_keep(pj);
+    return;
+  }
+  if (pj->rc < 0) {
+    page_fail(pj, pj->err.msg);
+    return;
+  }
+  page_commit(pj);
+}
+
+static char *dup_or_null(const char *s, int *oom)
+{
+  char *copy;
+
+  if (!s)
+    return NULL;
+  if (!(copy = hv_strdup(s)))
+    *oom = 1;
+  return copy;
+}
+
+static void on_fetched(int status, const hv_fetch_result *result,
+                       const hv_error *ferr, void *payload)
+{
+  page_job *pj = payload;
+  char cause[HV_ERROR_MSG_MAX];
+  int oom = 0, rc;
+
+  pj->delta.requests = result->attempts;
+  pj->delta.bytes = (int64_t)result->bytes;
+  if (status < 0) {
+    page_fail(pj, ferr->msg);
+    return;
+  }
+  /* A 304 need not repeat the validators; then the stored ones stay. */
+  if (!result->not_modified || result->etag) {
+    hv_free(pj->etag);
+    pj->etag = dup_or_null(result->etag, &oom);
+  }
+  if (!result->not_modified || result->last_modified) {
+    hv_free(pj->last_modified);
+    pj->last_modified = dup_or_null(result->last_modified, &oom);
+  }
+  if (oom) {
+    page_fail(pj, "out of memory");
+    return;
+  }
+  if (result->not_modified) {
+    if (!pj->stored_hash) {
+      page_fail(pj, "HTTP 304 for a page that was never fetched");
+      return;
+    }
+    page_keep(pj);
+    return;
+  }
+  if (result->status != 200) {
+    snprintf(cause, sizeof(cause), "HTTP %ld", result->status);
+    page_fail(pj, cause);
+    return;
+  }
+  pj->delta.pages_fetched = 1;
+  pj->len = result->len;
+  pj->body = hv_strndup(result->body, result->len);
+  pj->content_type = dup_or_null(result->content_type, &oom);
+  pj->base_url = hv_strdup(result->effective_url ? result->effective_url
+                                                 : pj->url);
+  if (!pj->body || !pj->base_url || oom) {
+    page_fail(pj, "out of memory");
+    return;
+  }
+  if ((rc = uv_queue_work(&pj->job->h->loop, &pj->work, page_work,
+                          page_work_done)) < 0)
+    page_fail(pj, uv_strerror(rc));
+}
+
+static void page_request(source_job *job, const char *url)
+{
+  hv_harvest *h = job->h;
+  hv_error err = HV_ERROR_INIT;
+  hv_page_row stored;
+  page_job *pj;
+  int rc;
+
+  if (hv_strset_has(&job->visited, url)) {
+    /* Every page of the cycle was harvested; the catalog is complete. */
+    hv_log_warn("source %s: paging loop: %s was already fetched in this "
+                "run; paging stops here",
+                job->src->name, url);
+    source_finish(job);
+    return;
+  }
+  if (job->pages >= h->opts->max_pages) {
+    source_note_failure(job,
+                        "page cap of %d pages reached before %s; paging cut "
+                        "short, nothing is deleted",
+                        h->opts->max_pages, url);
+    source_finish(job);
+    return;
+  }
+  if (!(pj = hv_calloc(1, sizeof(*pj))) || !(pj->url = hv_strdup(url)) ||
+      hv_strset_add(&job->visited, url) < 0) {
+    hv_free(pj ? pj->url : NULL);
+    hv_free(pj);
+    source_note_failure(job, "page %s: out of memory", url);
+    source_finish(job);
+    return;
+  }
+  pj->job = job;
+  job->pages++;
+  memset(&stored, 0, sizeof(stored));
+  rc = hv_store_page_get(h->store, job->src->id, url, &stored, &err);
+  if (rc < 0 && rc != HV_ENOTFOUND) {
+    page_fail(pj, err.msg);
+    return;
+  }
+  /* Ownership of the stored row's strings moves to the page job. */
+  pj->etag = stored.etag;
+  pj->last_modified = stored.last_modified;
+  pj->stored_hash = stored.content_hash;
+  pj->stored_next = stored.next_url;
+  memset(&stored, 0, sizeof(stored));
+  rc = hv_fetcher_get(h->fetcher, url, pj->etag, pj->last_modified,
+                      on_fetched, pj, &err);
+  if (rc < 0)
+    page_fail(pj, err.msg);
+}
+
+static void source_start(source_job *job)
+{
+  hv_error err = HV_ERROR_INIT;
+
+  job->started_ns = uv_hrtime();
+  job->h->running++;
+  if (hv_store_run_begin(job->h->store, job->src->id, &job->report->run_id,
+                         &err) < 0) {
+    source_note_failure(job, "cannot start run: %s", err.msg);
+    source_finish(job);
+    return;
+  }
+  hv_log_info("source %s: run %lld started at %s", job->src->name,
+              (long long)job->report->run_id, job->src->url);
+  page_request(job, job->src->url);
+}
+
+static void start_more_sources(hv_harvest *h)
+{
+  while (h->running < (size_t)h->opts->max_parallel_sources &&
+         h->next_job < h->n_jobs)
+    source_start(&h->jobs[h->next_job++]);
+}
+
+/* Applies the deletion guard and closes the source's run. */
+static void source_finish(source_job *job)
+{
+  hv_harvest *h = job->h;
+  hv_store *store = h->store;
+  hv_source_report *rep = job->report;
+  hv_error err = HV_ERROR_INIT;
+  hv_ledger_counts delta = {0};
+  size_t active = 0, vanished = 0, deleted = 0;
+  hv_delete_decision decision = HV_DELETE_NONE;
+  char hold[HV_ERROR_MSG_MAX];
+
+  delta.seconds = (double)elapsed_ns(job) / 1e9;
+  rep->status = job->failed ? HV_RUN_FAILED : HV_RUN_OK;
+  if (rep->run_id == 0)
+    goto done; /* the run could not even be recorded */
+
+  if (hv_store_begin(store, &err) < 0 ||
+      hv_store_dataset_counts(store, job->src->id, rep->run_id, &active,
+                              &vanished, &err) < 0)
+    goto store_fail;
+  decision = hv_reconcile_decide_deletes(active, vanished, job->failed,
+                                         h->opts->max_delete_share,
+                                         h->opts->allow_mass_delete);
+  switch (decision) {
+  case HV_DELETE_APPLY:
+    if (hv_store_dataset_delete_unseen(store, job->src->id, rep->run_id,
+                                       &deleted, &err) < 0)
+      goto store_fail;
+    delta.datasets_deleted = (int64_t)deleted;
+    break;
+  case HV_DELETE_HOLD:
+    snprintf(hold, sizeof(hold),
+             "held: %zu of %zu datasets vanished (more than %.0f %%); none "
+             "deleted, rerun with --allow-mass-delete to apply",
+             vanished, active, h->opts->max_delete_share * 100.0);
+    rep->status = HV_RUN_HELD;
+    hv_log_warn("source %s: %s", job->src->name, hold);
+    if (!rep->message)
+      rep->message = hv_strdup(hold);
+    break;
+  case HV_DELETE_SKIP_FAILED:
+    hv_log_warn("source %s: %zu datasets not seen, but the run failed; none "
+                "deleted",
+                job->src->name, vanished);
+    break;
+  case HV_DELETE_NONE:
+    break;
+  }
+  if (ledger_add(job, &delta, &err) < 0 ||
+      hv_store_run_finish(store, rep->run_id, rep->status, rep->message,
+                          &err) < 0 ||
+      hv_store_commit(store, &err) < 0)
+    goto store_fail;
+  rep->datasets_active = (int64_t)(active - deleted);
+  goto done;
+
+store_fail:
+  hv_store_rollback(store);
+  source_note_failure(job, "store: %s", err.msg);
+  rep->status = HV_RUN_FAILED;
+  /* Best effort: leave no run marked running. */
+  hv_store_run_finish(store, rep->run_id, rep->status, rep->message, NULL);
+
+done:
+  hv_log_info("source %s: run %lld %s", job->src->name,
+              (long long)rep->run_id, rep->status);
+  h->running--;
+  h->finished++;
+  draw_progress(h);
+  start_more_sources(h);
+}
+
+void hv_source_reports_free(hv_source_report *reports, size_t n)
+{
+  size_t i;
+
+  if (!reports)
+    return;
+  for (i = 0; i < n; i++) {
+    hv_free(reports[i].name);
+    hv_free(reports[i].message);
+  }
+  hv_free(reports);
+}
+
+int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
+                   const hv_harvest_opts *opts,
+                   hv_source_report **reports_out, hv_error *err)
+{
+  hv_harvest h;
+  hv_source_report *reports = NULL;
+  size_t i;
+  int rc, loop_ready = 0;
+
+  memset(&h, 0, sizeof(h));
+  h.store = store;
+  h.opts = opts;
+  h.n_jobs = n;
+  if (!(reports = hv_calloc(n, sizeof(*reports))) ||
+      !(h.jobs = hv_calloc(n, sizeof(*h.jobs)))) {
+    rc = hv_error_oom(err);
+    goto cleanup;
+  }
+  for (i = 0; i < n; i++) {
+    if (!(reports[i].name = hv_strdup(sources[i].name))) {
+      rc = hv_error_oom(err);
+      goto cleanup;
+    }
+    snprintf(reports[i].state, sizeof(reports[i].state), "%s",
+             sources[i].state);
+    h.jobs[i].h = &h;
+    h.jobs[i].src = &sources[i];
+    h.jobs[i].report = &reports[i];
+  }
+  if ((rc = uv_loop_init(&h.loop)) < 0) {
+    rc = hv_error_set(err, HV_EIO, "event loop: %s", uv_strerror(rc));
+    goto cleanup;
+  }
+  loop_ready = 1;
+  if ((rc = hv_fetcher_new(&h.fetcher, &h.loop, &opts->fetch, err)) < 0)
+    goto cleanup;
+
+  start_more_sources(&h);
+  uv_run(&h.loop, UV_RUN_DEFAULT);
+  if (opts->progress)
+    fputc('\n', stderr);
+  rc = 0;
+
+cleanup:
+  if (h.fetcher) {
+    hv_fetcher_close(h.fetcher);
+    uv_run(&h.loop, UV_RUN_DEFAULT);
+  }
+  if (loop_ready && uv_loop_close(&h.loop) != 0)
+    hv_log_error("event loop still had open handles at shutdown");
+  if (h.jobs) {
+    for (i = 0; i < n; i++)
+      hv_strset_fini(&h.jobs[i].visited);
+    hv_free(h.jobs);
+  }
+  if (rc == 0)
+    *reports_out = reports;
+  else
+    hv_source_reports_free(reports, n);
+  return rc;
+}
+
+int hv_harvest_global_init(hv_error *err)
+{
+  hv_rdf_global_init();
+  return hv_fetch_global_init(err);
+}
+
+void hv_harvest_global_cleanup(void)
+{
+  hv_fetch_global_cleanup();
+}

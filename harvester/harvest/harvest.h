@@ -1,0 +1,68 @@
+/*
+ * A harvest run: every selected source, every page, end to end.
+ *
+ * The run owns one libuv loop. Sources are harvested side by side (up to
+ * a limit); the pages of one source follow each other, because each page
+ * names the next. Per page:
+ *
+ *   fetch (loop) → decode + split + canonical hash (thread pool)
+ *     → reconcile + ledger in one store transaction (loop)
+ *
+ * After a source's last page the deletion guard decides whether datasets
+ * that vanished are deleted, kept (a page failed, paging was cut short)
+ * or held (too many would go). The run returns one report per source.
+ */
+#ifndef HV_HARVEST_HARVEST_H
+#define HV_HARVEST_HARVEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fetch/fetch.h"
+#include "store/store.h"
+#include "util/error.h"
+
+#define HV_HARVEST_OPTS_VERSION 1
+
+typedef struct hv_harvest_opts {
+  unsigned version;
+  hv_fetch_opts fetch;        /* network limits and policy */
+  int max_pages;              /* page cap per source; default 10000 */
+  int max_parallel_sources;   /* sources harvested at once; default 8 */
+  double max_delete_share;    /* deletion guard; default 0.20 */
+  int allow_mass_delete;      /* override the guard */
+  int progress;               /* draw a progress line on stderr */
+} hv_harvest_opts;
+
+#define HV_HARVEST_OPTS_INIT \
+  {HV_HARVEST_OPTS_VERSION, HV_FETCH_OPTS_INIT, 10000, 8, 0.20, 0, 0}
+
+/* The outcome of one source in a run. */
+typedef struct hv_source_report {
+  char *name;
+  char state[8];
+  int64_t run_id;
+  const char *status;   /* HV_RUN_OK, HV_RUN_FAILED or HV_RUN_HELD */
+  char *message;        /* first error or hold reason, NULL if none */
+  hv_ledger_counts counts;
+  int64_t datasets_active; /* active datasets after the run */
+} hv_source_report;
+
+/*
+ * Harvests the n sources into store. Returns 0 when the run itself could
+ * be carried out (individual sources may still have failed: see each
+ * report's status), or a negative code when nothing could start (loop,
+ * fetcher). *reports_out (n entries) is owned by the caller and released
+ * with hv_source_reports_free.
+ */
+int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
+                   const hv_harvest_opts *opts,
+                   hv_source_report **reports_out, hv_error *err);
+
+void hv_source_reports_free(hv_source_report *reports, size_t n);
+
+/* Process-wide initialisation of the libraries the harvest uses. */
+int hv_harvest_global_init(hv_error *err);
+void hv_harvest_global_cleanup(void);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * Files sink (see files.h).
+ *
+ * Datasets are stored as canonical N-Triples whose blank nodes are
+ * labelled c14n0, c14n1, ... in every dataset, so they are read back
+ * with raptor and relabelled per dataset before being joined; otherwise
+ * _:c14n0 of one dataset would merge with _:c14n0 of the next.
+ *
+ * The Turtle writer streams: one subject block per subject with ";" and
+ * "," lists, prefixed names where the local part is plainly safe, and the
+ * N-Triples term syntax (which is valid Turtle) everywhere else. raptor's
+ * own Turtle serializer holds the whole graph in memory to nest blank
+ * nodes, which a 100,000-dataset catalog cannot afford.
+ */
+#include "sinks/files.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "decode/rdfparse.h"
+#include "model/graph.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#define MAX_FILE_CHUNK ((size_t)64 << 20)
+
+static const struct {
+  const char *prefix;
+  const char *iri;
+} known_prefixes[] = {
+    {"adms", "http://www.w3.org/ns/adms#"},
+    {"dcat", "http://www.w3.org/ns/dcat#"},
+    {"dcatde", "http://dcat-ap.de/def/dcatde/"},
+    {"dct", "http://purl.org/dc/terms/"},
+    {"foaf", "http://xmlns.com/foaf/0.1/"},
+    {"locn", "http://www.w3.org/ns/locn#"},
+    {"owl", "http://www.w3.org/2002/07/owl#"},
+    {"rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"},
+    {"rdfs", "http://www.w3.org/2000/01/rdf-schema#"},
+    {"schema", "http://schema.org/"},
+    {"skos", "http://www.w3.org/2004/02/skos/core#"},
+    {"spdx", "http://spdx.org/rdf/terms#"},
+    {"vcard", "http://www.w3.org/2006/vcard/ns#"},
+    {"xsd", "http://www.w3.org/2001/XMLSchema#"},
+};
+
+#define N_PREFIXES (sizeof(known_prefixes) / sizeof(known_prefixes[0]))
+
+typedef struct out_file {
+  char *final_path;
+  char *tmp_path;
+  FILE *fp;
+} out_file;
+
+typedef struct sink_ctx {
+  out_file nt;
+  out_file ttl;
+  hv_buf line;     /* reused per dataset */
+  size_t datasets;
+  size_t triples;
+  hv_error *err;
+} sink_ctx;
+
+static int out_open(out_file *f, const char *dir, const char *name,
+                    hv_error *err)
+{
+  hv_buf path = HV_BUF_INIT(4096);
+  int fd;
+
+  if (hv_buf_addf(&path, "%s/%s", dir, name) < 0 ||
+      !(f->final_path = hv_strdup(path.ptr)) ||
+      hv_buf_addstr(&path, ".XXXXXX") < 0) {
+    hv_buf_fini(&path);
+    return hv_error_oom(err);
+  }
+  if ((fd = mkstemp(path.ptr)) < 0) {
+    hv_error_set(err, HV_EIO, "files sink: cannot create %s: %s", path.ptr,
+                 strerror(errno));
+    hv_buf_fini(&path);
+    return HV_EIO;
+  }
+  f->tmp_path = hv_buf_detach(&path, NULL);
+  if (!f->tmp_path || !(f->fp = fdopen(fd, "w"))) {
+    close(fd);
+    return hv_error_set(err, HV_EIO, "files sink: cannot open %s",
+                        f->tmp_path ? f->tmp_path : name);
+  }
+  return 0;
+}
+
+/* Flushes and syncs the temporary file to disk. */
+static int out_sync(out_file *f, hv_error *err)
+{
+  int failed = fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0;
+
+  failed |= fclose(f->fp) != 0;
+  f->fp = NULL;
+  if (failed)
+    return hv_error_set(err, HV_EIO, "files sink: cannot write %s: %s",
+                        f->tmp_path, strerror(errno));
+  return 0;
+}
+
+/* Renames the synced temporary file into place. */
+static int out_rename(out_file *f, hv_error *err)
+{
+  if (rename(f->tmp_path, f->final_path) != 0)
+    return hv_error_set(err, HV_EIO, "files sink: cannot rename to %s: %s",
+                        f->final_path, strerror(errno));
+  hv_free(f->tmp_path);
+  f->tmp_path = NULL;
+  return 0;
+}
+
+static void out_discard(out_file *f)
+{
+  if (f->fp)
+    fclose(f->fp);
+  if (f->tmp_path)
+    unlink(f->tmp_path);
+  hv_free(f->tmp_path);
+  hv_free(f->final_path);
+  memset(f, 0, sizeof(*f));
+}
+
+static int out_write(out_file *f, const hv_buf *b, hv_error *err)
+{
+  if (b->len && fwrite(b->ptr, 1, b->len, f->fp) != b->len)
+    return hv_error_set(err, HV_EIO, "files sink: write to %s failed: %s",
+                        f->tmp_path, strerror(errno));
+  return 0;
+}
+
+/* Returns the prefix index whose IRI starts t's IRI with a safe local
+ * name after it, or -1. */
+static int find_prefix(const hv_term *t, const char **local)
+{
+  size_t i, n;
+  const char *p;
+
+  if (t->kind != HV_TERM_IRI)
+    return -1;
+  for (i = 0; i < N_PREFIXES; i++) {
+    n = strlen(known_prefixes[i].iri);
+    if (strncmp(t->value, known_prefixes[i].iri, n) != 0)
+      continue;
+    p = t->value + n;
+    if (!*p || !((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+      return -1;
+    for (; *p; p++) {
+      if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+            (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+        return -1;
+    }
+    *local = t->value + n;
+    return (int)i;
+  }
+  return -1;
+}
+
+static int write_ttl_term(hv_buf *b, const hv_term *t)
+{
+  const char *local;
+  int i = find_prefix(t, &local);
+  int rc;
+
+  if (i < 0)
+    return hv_term_write_nt(b, t);
+  if ((rc = hv_buf_addstr(b, known_prefixes[i].prefix)) == 0 &&
+      (rc = hv_buf_addc(b, ':')) == 0)
+    rc = hv_buf_addstr(b, local);
+  return rc;
+}
+
+static int quad_cmp(const void *a, const void *b)
+{
+  const hv_quad *x = a, *y = b;
+  int c;
+
+  if ((c = hv_term_cmp(&x->s, &y->s)) != 0)
+    return c;
+  if ((c = hv_term_cmp(&x->p, &y->p)) != 0)
+    return c;
+  return hv_term_cmp(&x->o, &y->o);
+}
+
+/* Writes g (sorted) as Turtle subject blocks. */
+static int write_ttl_graph(hv_buf *b, hv_graph *g)
+{
+  static const hv_term rdf_type = {
+      "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", NULL, NULL,
+      HV_TERM_IRI};
+  size_t i;
+  int rc = 0;
+
+  for (i = 0; i < g->len && rc == 0; i++) {
+    const hv_quad *q = &g->quads[i];
+    const hv_quad *prev = i ? &g->quads[i - 1] : NULL;
+
+    if (!prev || !hv_term_equal(&prev->s, &q->s)) {
+      if (prev)
+        rc = hv_buf_add(b, " .\n", 3);
+      if (rc == 0 && (rc = hv_buf_addc(b, '\n')) == 0 &&
+          (rc = write_ttl_term(b, &q->s)) == 0)
+        rc = hv_buf_addstr(b, "\n  ");
+    } else if (!hv_term_equal(&prev->p, &q->p)) {
+      rc = hv_buf_addstr(b, " ;\n  ");
+    } else {
+      rc = hv_buf_addstr(b, " ,\n    ");
+      goto object;
+    }
+    if (rc == 0)
+      rc = hv_term_equal(&q->p, &rdf_type) ? hv_buf_addc(b, 'a')
+                                           : write_ttl_term(b, &q->p);
+    if (rc == 0)
+      rc = hv_buf_addc(b, ' ');
+  object:
+    if (rc == 0)
+      rc = write_ttl_term(b, &q->o);
+  }
+  if (rc == 0 && g->len)
+    rc = hv_buf_add(b, " .\n", 3);
+  return rc;
+}
+
+/* Gives every blank node of dataset number `index` a file-unique label. */
+static int relabel(hv_graph *g, size_t index)
+{
+  char label[64];
+  size_t i;
+  hv_term *terms[2];
+  int k;
+
+  for (i = 0; i < g->len; i++) {
+    terms[0] = &g->quads[i].s;
+    terms[1] = &g->quads[i].o;
+    for (k = 0; k < 2; k++) {
+      if (terms[k]->kind != HV_TERM_BLANK)
+        continue;
+      snprintf(label, sizeof(label), "d%zu_%s", index, terms[k]->value);
+      if (!(terms[k]->value = hv_arena_strdup(&g->arena, label)))
+        return HV_ENOMEM;
+    }
+  }
+  return 0;
+}
+
+static int write_dataset(const hv_dataset_row *row, void *payload)
+{
+  sink_ctx *ctx = payload;
+  hv_graph g;
+  size_t i;
+  int rc;
+
+  hv_graph_init(&g);
+  if ((rc = hv_rdf_parse(&g, "ntriples", row->payload, row->payload_len,
+                         NULL, ctx->err)) < 0) {
+    hv_error_prefix(ctx->err, "files sink: stored dataset %s: ", row->key);
+    goto cleanup;
+  }
+  if ((rc = relabel(&g, ctx->datasets)) < 0) {
+    hv_error_oom(ctx->err);
+    goto cleanup;
+  }
+  qsort(g.quads, g.len, sizeof(*g.quads), quad_cmp);
+
+  hv_buf_reset(&ctx->line);
+  for (i = 0; i < g.len && rc == 0; i++)
+    rc = hv_quad_write_nq(&ctx->line, &g.quads[i]);
+  if (rc < 0 || (rc = out_write(&ctx->nt, &ctx->line, ctx->err)) < 0)
+    goto fail;
+
+  hv_buf_reset(&ctx->line);
+  if ((rc = write_ttl_graph(&ctx->line, &g)) < 0 ||
+      (rc = out_write(&ctx->ttl, &ctx->line, ctx->err)) < 0)
+    goto fail;
+  ctx->datasets++;
+  ctx->triples += g.len;
+  goto cleanup;
+
+fail:
+  if (ctx->err->code == HV_OK)
+    hv_error_set(ctx->err, rc, "files sink: dataset %s: %s", row->key,
+                 hv_strerror(rc));
+cleanup:
+  hv_graph_fini(&g);
+  return rc;
+}
+
+int hv_files_sink_write(hv_store *store, int64_t source_id, const char *dir,
+                        hv_files_stats *stats, hv_error *err)
+{
+  sink_ctx ctx;
+  size_t i;
+  int rc;
+
+  memset(&ctx, 0, sizeof(ctx));
+  ctx.err = err;
+  hv_buf_init(&ctx.line, MAX_FILE_CHUNK);
+  if ((rc = out_open(&ctx.nt, dir, "catalog.nt", err)) < 0 ||
+      (rc = out_open(&ctx.ttl, dir, "catalog.ttl", err)) < 0)
+    goto cleanup;
+
+  for (i = 0; i < N_PREFIXES && rc == 0; i++)
+    rc = hv_buf_addf(&ctx.line, "@prefix %s: <%s> .\n",
+                     known_prefixes[i].prefix, known_prefixes[i].iri);
+  if (rc < 0 || (rc = out_write(&ctx.ttl, &ctx.line, err)) < 0) {
+    if (err->code == HV_OK)
+      hv_error_oom(err);
+    goto cleanup;
+  }
+  if ((rc = hv_store_dataset_foreach(store, source_id, write_dataset, &ctx,
+                                     err)) < 0)
+    goto cleanup;
+  /* Both files are on disk before either replaces its predecessor. */
+  if ((rc = out_sync(&ctx.nt, err)) < 0 || (rc = out_sync(&ctx.ttl, err)) < 0 ||
+      (rc = out_rename(&ctx.nt, err)) < 0 || (rc = out_rename(&ctx.ttl, err)) < 0)
+    goto cleanup;
+  if (stats) {
+    stats->datasets = ctx.datasets;
+    stats->triples = ctx.triples;
+  }
+
+cleanup:
+  out_discard(&ctx.nt);
+  out_discard(&ctx.ttl);
+  hv_buf_fini(&ctx.line);
+  return rc;
+}

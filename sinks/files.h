@@ -1,0 +1,32 @@
+/*
+ * The files sink: the harvested catalog as N-Triples and Turtle files.
+ *
+ * After a run the sink writes every active dataset of the store into
+ * DIR/catalog.nt and DIR/catalog.ttl. The files depend only on the
+ * catalog's content: datasets in key order, each in its canonical form,
+ * blank nodes labelled by dataset position and canonical label. Each file
+ * is written to a temporary file, synced and renamed into place, so a
+ * reader sees the old file or the new one, never half of one.
+ */
+#ifndef HV_SINKS_FILES_H
+#define HV_SINKS_FILES_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+#include "util/error.h"
+
+typedef struct hv_files_stats {
+  size_t datasets; /* datasets written */
+  size_t triples;  /* triples written to each file */
+} hv_files_stats;
+
+/*
+ * Writes dir/catalog.nt and dir/catalog.ttl from the active datasets of
+ * source_id (all sources if source_id <= 0). dir must exist. stats may
+ * be NULL. On error neither file is replaced.
+ */
+int hv_files_sink_write(hv_store *store, int64_t source_id, const char *dir,
+                        hv_files_stats *stats, hv_error *err);
+
+#endif
