@@ -10,14 +10,16 @@
  *
  * Run and ledger rows carry no foreign key to source on purpose: removing
  * a source must not change the volumes already counted, so those rows
- * outlive it and keep the source's name for the reports.
+ * outlive it and keep the source's name for the reports. For the same
+ * reason source ids are AUTOINCREMENT: a source added after a removal
+ * must never get the removed one's id and with it the old runs.
  */
 #include "store/store_int.h"
 
 const hv__store_migration hv__store_migrations[] = {
     {"create sources, runs, pages, datasets and ledger",
      "CREATE TABLE source ("
-     "  id INTEGER PRIMARY KEY,"
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
      "  name TEXT NOT NULL UNIQUE,"
      "  state TEXT NOT NULL,"
      "  kind TEXT NOT NULL,"

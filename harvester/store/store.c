@@ -243,6 +243,27 @@ cleanup:
 
 /* ---- open, migrate, transactions ---------------------------------------- */
 
+static int newer_error(const char *path, int64_t version, hv_error *err)
+{
+  return hv_error_set(err, HV_ESTORE,
+                      "store: '%s' has schema version %lld, newer than this "
+                      "binary's %zu; use a newer govharvest",
+                      path, (long long)version, hv__store_migration_count);
+}
+
+static int refuse_newer(hv_store *s, const char *path, hv_error *err)
+{
+  int64_t version = 0;
+  int rc;
+
+  if ((rc = query_int(s, "PRAGMA user_version", "read schema version",
+                      &version, err)) < 0)
+    return rc;
+  if (version > (int64_t)hv__store_migration_count)
+    return newer_error(path, version, err);
+  return 0;
+}
+
 /*
  * Applies the migrations the file lacks, one transaction each. The
  * version is read again inside the write transaction so that two
@@ -259,11 +280,7 @@ static int migrate(hv_store *s, const char *path, hv_error *err)
     return rc;
   for (;;) {
     if (version > (int64_t)hv__store_migration_count)
-      return hv_error_set(err, HV_ESTORE,
-                          "store: '%s' has schema version %lld, newer than "
-                          "this binary's %zu; use a newer govharvest",
-                          path, (long long)version,
-                          hv__store_migration_count);
+      return newer_error(path, version, err);
     if (version == (int64_t)hv__store_migration_count)
       break;
     if ((rc = exec(s, "BEGIN IMMEDIATE", "begin migration", err)) < 0)
@@ -352,7 +369,9 @@ int hv_store_open(hv_store **out, const char *path, hv_error *err)
     rc = sql_fail(s, err, "set busy timeout on '%s'", path);
     goto cleanup;
   }
-  if ((rc = set_wal(s, path, err)) < 0 ||
+  /* A file from a newer binary is refused before anything changes it. */
+  if ((rc = refuse_newer(s, path, err)) < 0 ||
+      (rc = set_wal(s, path, err)) < 0 ||
       (rc = exec(s, "PRAGMA synchronous = NORMAL", "set synchronous",
                  err)) < 0 ||
       (rc = exec(s, "PRAGMA foreign_keys = ON", "enable foreign keys",
