@@ -48,6 +48,7 @@ enum {
   ST_DS_INSERT,
   ST_DS_UPDATE,
   ST_DS_TOUCH,
+  ST_DS_MOVE,
   ST_DS_COUNTS,
   ST_DS_DELETE_UNSEEN,
   ST_LEDGER_ADD,
@@ -93,7 +94,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         " WHERE source_id = ?1 AND page_url = ?2 AND status = 'active'"
         " AND last_seen_run <> ?3 RETURNING distributions",
     [ST_DS_SELECT] =
-        "SELECT id, hash, status, last_seen_run FROM dataset"
+        "SELECT id, hash, status, last_seen_run, page_url FROM dataset"
         " WHERE source_id = ?1 AND key = ?2",
     [ST_DS_INSERT] =
         "INSERT INTO dataset (source_id, key, uri, identifier, modified,"
@@ -107,10 +108,12 @@ static const char *const stmt_sql[ST_COUNT] = {
         " status = 'active', last_seen_run = ?9, changed_run = ?9,"
         " updated_at = ?10 WHERE id = ?1",
     /*
-     * The delivering page is kept current too: a dataset that moved to
-     * another page must be found by that page's hv_store_page_keep.
+     * The common case writes one column. Only when the dataset moved to
+     * another page is page_url written (and its index entry moved), since
+     * that page's hv_store_page_keep must find it next time.
      */
-    [ST_DS_TOUCH] =
+    [ST_DS_TOUCH] = "UPDATE dataset SET last_seen_run = ?2 WHERE id = ?1",
+    [ST_DS_MOVE] =
         "UPDATE dataset SET last_seen_run = ?2, page_url = ?3 WHERE id = ?1",
     [ST_DS_COUNTS] =
         "SELECT count(*), coalesce(sum(last_seen_run <> ?2), 0) FROM dataset"
@@ -977,16 +980,18 @@ cleanup:
   return rc;
 }
 
+/* Marks an unchanged dataset seen; moved says its page_url changed. */
 static int dataset_touch(hv_store *s, int64_t id, int64_t run_id,
-                         const hv_dataset_row *d, hv_error *err)
+                         const hv_dataset_row *d, int moved, hv_error *err)
 {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = stmt_get(s, ST_DS_TOUCH, &st, err)) < 0)
+  if ((rc = stmt_get(s, moved ? ST_DS_MOVE : ST_DS_TOUCH, &st, err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, id) || sqlite3_bind_int64(st, 2, run_id) ||
-      bind_text(st, 3, d->page_url) || sqlite3_step(st) != SQLITE_DONE)
+      (moved && bind_text(st, 3, d->page_url)) ||
+      sqlite3_step(st) != SQLITE_DONE)
     rc = sql_fail(s, err, "mark dataset '%s' seen", d->key);
 
 cleanup:
@@ -1005,7 +1010,7 @@ int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
 {
   sqlite3_stmt *st = NULL;
   int64_t id = 0, last_seen = 0;
-  int found = 0, same_hash = 0, active = 0;
+  int found = 0, same_hash = 0, active = 0, moved = 0;
   int rc, step;
 
   if (!d->key || !*d->key || !d->hash)
@@ -1023,12 +1028,15 @@ int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
   if (step == SQLITE_ROW) {
     const unsigned char *hash = sqlite3_column_text(st, 1);
     const unsigned char *status = sqlite3_column_text(st, 2);
+    const unsigned char *page = sqlite3_column_text(st, 4);
 
     found = 1;
     id = sqlite3_column_int64(st, 0);
     last_seen = sqlite3_column_int64(st, 3);
     same_hash = hash && strcmp((const char *)hash, d->hash) == 0;
     active = status && strcmp((const char *)status, "active") == 0;
+    moved = (page == NULL) != (d->page_url == NULL) ||
+            (page && strcmp((const char *)page, d->page_url) != 0);
   } else if (step != SQLITE_DONE) {
     rc = sql_fail(s, err, "look up dataset '%s'", d->key);
     goto cleanup;
@@ -1046,7 +1054,7 @@ int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
     if ((rc = dataset_rewrite(s, id, run_id, d, err)) == 0)
       *out = active ? HV_CHANGE_UPDATED : HV_CHANGE_NEW;
   } else {
-    if ((rc = dataset_touch(s, id, run_id, d, err)) == 0)
+    if ((rc = dataset_touch(s, id, run_id, d, moved, err)) == 0)
       *out = HV_CHANGE_UNCHANGED;
   }
 

@@ -595,6 +595,35 @@ static void pages_put_get_keep(void **state)
   assert_int_equal(datasets, 0);
 }
 
+static void moved_dataset_is_kept_by_its_new_page(void **state)
+{
+  fixture *f = *state;
+  hv_error err = HV_ERROR_INIT;
+  int64_t src = add_source(f->s, "bb-open", "12");
+  int64_t r1 = begin_run(f->s, src), r2, r3;
+  const char *p1 = "https://bb.example/1", *p2 = "https://bb.example/2";
+  size_t datasets = 0, dists = 0;
+
+  upsert(f->s, src, r1, "a", "ha", "A", p1, 2);
+  upsert(f->s, src, r1, "b", "hb", "B", p1, 3);
+  /* Run 2: "b" now comes, unchanged, from page 2. */
+  r2 = begin_run(f->s, src);
+  assert_int_equal(upsert(f->s, src, r2, "a", "ha", "A", p1, 2),
+                   HV_CHANGE_UNCHANGED);
+  assert_int_equal(upsert(f->s, src, r2, "b", "hb", "B", p2, 3),
+                   HV_CHANGE_UNCHANGED);
+  /* Run 3: both pages unchanged; each keeps only its own dataset. */
+  r3 = begin_run(f->s, src);
+  HV_ASSERT_OK(hv_store_page_keep(f->s, src, p1, r3, &datasets, &dists, &err),
+               &err);
+  assert_int_equal(datasets, 1);
+  assert_int_equal(dists, 2);
+  HV_ASSERT_OK(hv_store_page_keep(f->s, src, p2, r3, &datasets, &dists, &err),
+               &err);
+  assert_int_equal(datasets, 1);
+  assert_int_equal(dists, 3);
+}
+
 static void page_of_unknown_source_is_estore(void **state)
 {
   fixture *f = *state;
@@ -1221,6 +1250,7 @@ int main(int argc, char **argv)
       T(state_keys),
       T(runs_begin_finish_list),
       T(pages_put_get_keep),
+      T(moved_dataset_is_kept_by_its_new_page),
       T(page_of_unknown_source_is_estore),
       T(upsert_new_unchanged_updated_repeated),
       T(payload_with_embedded_nul_round_trips),
