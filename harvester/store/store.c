@@ -717,11 +717,11 @@ cleanup:
   return rc;
 }
 
+/* A finished run ends in one of the final statuses, never "running". */
 static int run_status_valid(const char *status)
 {
   return status &&
-         (strcmp(status, HV_RUN_RUNNING) == 0 ||
-          strcmp(status, HV_RUN_OK) == 0 ||
+         (strcmp(status, HV_RUN_OK) == 0 ||
           strcmp(status, HV_RUN_FAILED) == 0 ||
           strcmp(status, HV_RUN_HELD) == 0);
 }

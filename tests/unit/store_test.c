@@ -504,6 +504,8 @@ static void runs_begin_finish_list(void **state)
   assert_int_equal(hv_store_run_finish(f->s, r2, "done", NULL, &err),
                    HV_EINVAL);
   assert_non_null(strstr(err.msg, "'done'"));
+  assert_int_equal(hv_store_run_finish(f->s, r2, HV_RUN_RUNNING, NULL, &err),
+                   HV_EINVAL);
   assert_int_equal(hv_store_run_finish(f->s, 999, HV_RUN_OK, NULL, &err),
                    HV_ENOTFOUND);
   assert_string_equal(err.msg, "run 999 not found");
