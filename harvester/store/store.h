@@ -18,13 +18,22 @@
 
 typedef struct hv_store hv_store;
 
-/* Opens (creating and migrating if needed) the store at path. */
+/*
+ * Opens (creating and migrating if needed) the store at path. *out is
+ * written only on success and is closed with hv_store_close. A file whose
+ * schema version is newer than this binary's is refused with HV_ESTORE.
+ */
 int hv_store_open(hv_store **out, const char *path, hv_error *err);
-void hv_store_close(hv_store *s); /* NULL-safe */
+/* NULL-safe; rolls back a transaction still open. */
+void hv_store_close(hv_store *s);
 
 /* Schema version of an open store (the number of migrations applied). */
 int hv_store_schema_version(hv_store *s);
 
+/*
+ * Transactions do not nest: a begin inside a transaction is HV_ESTORE.
+ * begin takes the write lock at once (waiting up to the busy timeout).
+ */
 int hv_store_begin(hv_store *s, hv_error *err);
 int hv_store_commit(hv_store *s, hv_error *err);
 void hv_store_rollback(hv_store *s); /* no-op outside a transaction */
@@ -56,7 +65,10 @@ int hv_source_validate(const hv_source *src, hv_error *err);
 /* Returns 1 for "01".."16" and "bund", else 0. */
 int hv_state_valid(const char *state);
 
-/* Adds src (validated first); sets src->id. HV_EEXISTS if the name is taken. */
+/*
+ * Adds src (validated first); sets src->id and src->created_at (now).
+ * HV_EEXISTS if the name is taken.
+ */
 int hv_store_source_add(hv_store *s, hv_source *src, hv_error *err);
 
 /* Fills *out (caller runs hv_source_fini) or returns HV_ENOTFOUND. */
@@ -90,11 +102,19 @@ typedef struct hv_run_row {
   int64_t started_at, finished_at; /* unix seconds; finished 0 if running */
 } hv_run_row;
 
+/*
+ * Starts a run of source_id with status "running" and the source's name
+ * kept on the row (runs outlive their source). HV_ENOTFOUND if no source.
+ */
 int hv_store_run_begin(hv_store *s, int64_t source_id, int64_t *run_id_out,
                        hv_error *err);
+/* Sets the final status (an HV_RUN_* value) and message; HV_ENOTFOUND. */
 int hv_store_run_finish(hv_store *s, int64_t run_id, const char *status,
                         const char *message, hv_error *err);
-/* Newest first, at most limit rows; free with hv_run_list_free. */
+/*
+ * Newest first, at most limit rows (0: all) of source_id (<= 0: of all
+ * sources); free with hv_run_list_free.
+ */
 int hv_store_run_list(hv_store *s, int64_t source_id, size_t limit,
                       hv_run_row **out, size_t *n_out, hv_error *err);
 void hv_run_list_free(hv_run_row *rows, size_t n);
@@ -114,14 +134,18 @@ void hv_page_row_fini(hv_page_row *row);
 int hv_store_page_get(hv_store *s, int64_t source_id, const char *url,
                       hv_page_row *out, hv_error *err);
 
-/* Records a successfully processed page (insert or replace). */
+/*
+ * Records a successfully processed page (insert or replace); any string
+ * of row may be NULL.
+ */
 int hv_store_page_put(hv_store *s, int64_t source_id, const char *url,
                       const hv_page_row *row, int64_t run_id, hv_error *err);
 
 /*
  * For a page that did not change (304 or same content hash): marks the
  * active datasets last delivered by that page as seen in run_id and
- * reports how many there are and their distributions.
+ * reports how many there are and their distributions. Datasets already
+ * seen earlier in run_id are not counted again. Either out may be NULL.
  */
 int hv_store_page_keep(hv_store *s, int64_t source_id, const char *url,
                        int64_t run_id, size_t *datasets_out,
@@ -152,6 +176,9 @@ typedef enum hv_change {
  * Stores one harvested dataset of source_id seen in run_id and reports
  * what changed. A key already seen in this run is left as it is
  * (HV_CHANGE_REPEATED) so the first copy wins deterministically.
+ * d->key and d->hash are required (HV_EINVAL). An unchanged dataset only
+ * has its last_seen_run (and delivering page_url) updated; the payload is
+ * written only when the hash differs or the dataset comes back.
  */
 int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
                             const hv_dataset_row *d, hv_change *out,
