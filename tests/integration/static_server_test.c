@@ -578,6 +578,75 @@ static void start_reports_bad_roots_and_busy_ports(void **state)
   hv_static_server_stop(NULL);
 }
 
+/*
+ * The bundled demo handover points are served as the sources list says:
+ * every first page and every page the Hydra links name, and the missing
+ * page Brandenburg announces is a 404.
+ */
+static void serves_the_demo_handover_points(void **state)
+{
+  static const struct {
+    const char *target;
+    long status;
+    const char *type;
+  } cases[] = {
+      {"/hh/catalog.ttl", 200, "text/turtle"},
+      {"/hh/catalog.ttl?page=2", 200, "text/turtle"},
+      {"/hh/catalog.ttl?page=3", 200, "text/turtle"},
+      {"/nrw/catalog.rdf", 200, "application/rdf+xml"},
+      {"/nrw/catalog.rdf?page=2", 200, "application/rdf+xml"},
+      {"/be/catalog.ttl", 200, "text/turtle"},
+      {"/be/catalog.ttl?page=2", 200, "text/turtle"},
+      {"/bb/catalog.ttl", 200, "text/turtle"},
+      {"/bb/catalog.ttl?page=2", 200, "text/turtle"},
+      {"/bb/catalog.ttl?page=3", 404, NULL},
+      {"/bund/catalog.nt", 200, "application/n-triples"},
+  };
+  hv_static_server *demo = NULL;
+  hv_error err = HV_ERROR_INIT;
+  char path[1024], target[512];
+  char *tsv, *line, *save = NULL;
+  int rows = 0;
+  size_t i;
+  reply r;
+
+  (void)state;
+  snprintf(path, sizeof(path), "%s/www", HV_DEMO_DIR);
+  HV_ASSERT_OK(hv_static_server_start(&demo, path, 0, 1, &err), &err);
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    request(demo, "GET", cases[i].target, NULL, &r);
+    if (r.status != cases[i].status)
+      fail_msg("%s: expected %ld, got %ld", cases[i].target, cases[i].status,
+               r.status);
+    if (cases[i].type)
+      assert_string_equal(r.content_type, cases[i].type);
+    reply_fini(&r);
+  }
+
+  /* Every path in sources.tsv (third column) is served. */
+  snprintf(path, sizeof(path), "%s/sources.tsv", HV_DEMO_DIR);
+  assert_non_null(tsv = hv_test_read_file(path, NULL));
+  for (line = strtok_r(tsv, "\n", &save); line;
+       line = strtok_r(NULL, "\n", &save)) {
+    char name[128], st[16], rel[256];
+
+    if (strncmp(line, "name\t", 5) == 0)
+      continue;
+    assert_int_equal(sscanf(line, "%127[^\t]\t%15[^\t]\t%255[^\t]", name, st,
+                            rel),
+                     3);
+    snprintf(target, sizeof(target), "/%s", rel);
+    request(demo, "GET", target, NULL, &r);
+    if (r.status != 200)
+      fail_msg("source %s: %s gave %ld", name, target, r.status);
+    reply_fini(&r);
+    rows++;
+  }
+  hv_free(tsv);
+  assert_int_equal(rows, 5);
+  hv_static_server_stop(demo);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -592,6 +661,7 @@ int main(void)
       cmocka_unit_test(other_methods_are_405),
       cmocka_unit_test(serves_many_pages_on_one_connection),
       cmocka_unit_test(start_reports_bad_roots_and_busy_ports),
+      cmocka_unit_test(serves_the_demo_handover_points),
   };
   int rc;
 
