@@ -21,6 +21,10 @@
  * sees every address curl is about to connect to, including after
  * redirects and during happy-eyeballs fallbacks; a refused address gets
  * no socket, so nothing is ever sent to it.
+ *
+ * A fetch holds its per-host slot on the host of the URL it was given,
+ * also while it follows redirects to another host: the limit protects
+ * the sources we were asked to harvest.
  */
 #include "fetch/fetch.h"
 
@@ -84,8 +88,7 @@ typedef struct job {
   long retry_after_ms;      /* -1: no usable Retry-After */
   int too_big;              /* the write callback hit max_body */
   int refused;              /* an address was refused by policy */
-  char refused_addr[INET6_ADDRSTRLEN];
-  const char *refused_why;
+  char refused_msg[HV_ERROR_MSG_MAX]; /* which address and why */
   /* Totals over the whole fetch. */
   int attempts;
   uint64_t bytes;
@@ -300,31 +303,51 @@ static const char *check_v6(const hv_fetch_opts *o, const unsigned char *b)
   return NULL;
 }
 
+int hv_fetch_check_addr(const hv_fetch_opts *opts, int family,
+                        const void *addr, hv_error *err)
+{
+  char text[INET6_ADDRSTRLEN];
+  const char *why = "unsupported address family";
+
+  if (family == AF_INET) {
+    uint32_t a;
+
+    memcpy(&a, addr, sizeof(a));
+    why = check_v4(opts, ntohl(a));
+  } else if (family == AF_INET6) {
+    unsigned char b[16];
+
+    memcpy(b, addr, sizeof(b));
+    why = check_v6(opts, b);
+  }
+  if (!why)
+    return 0;
+  if (family != AF_INET && family != AF_INET6)
+    return hv_error_set(err, HV_EPOLICY,
+                        "address family %d refused by policy", family);
+  if (!inet_ntop(family, addr, text, sizeof(text)))
+    snprintf(text, sizeof(text), "?");
+  return hv_error_set(err, HV_EPOLICY, "address %s refused by policy (%s)",
+                      text, why);
+}
+
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
                                  struct curl_sockaddr *addr)
 {
   job *j = clientp;
-  const char *why = "unsupported address family";
+  hv_error err = HV_ERROR_INIT;
   const void *raw = NULL;
 
   (void)purpose;
-  if (addr->family == AF_INET) {
-    const struct sockaddr_in *in = (const struct sockaddr_in *)&addr->addr;
-
-    raw = &in->sin_addr;
-    why = check_v4(&j->f->opts, ntohl(in->sin_addr.s_addr));
-  } else if (addr->family == AF_INET6) {
-    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&addr->addr;
-
-    raw = &in6->sin6_addr;
-    why = check_v6(&j->f->opts, in6->sin6_addr.s6_addr);
-  }
-  if (why) {
+  if (addr->family == AF_INET)
+    raw = &((const struct sockaddr_in *)&addr->addr)->sin_addr;
+  else if (addr->family == AF_INET6)
+    raw = &((const struct sockaddr_in6 *)&addr->addr)->sin6_addr;
+  if (hv_fetch_check_addr(&j->f->opts, addr->family, raw, &err) < 0) {
+    /* No socket, so nothing reaches the address; curl reports a failed
+       connect, which attempt_done turns into HV_EPOLICY. */
     j->refused = 1;
-    j->refused_why = why;
-    if (!raw || !inet_ntop(addr->family, raw, j->refused_addr,
-                           sizeof(j->refused_addr)))
-      snprintf(j->refused_addr, sizeof(j->refused_addr), "?");
+    memcpy(j->refused_msg, err.msg, sizeof(j->refused_msg));
     return CURL_SOCKET_BAD;
   }
   return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
@@ -694,8 +717,7 @@ static void describe(job *j, CURLcode code, int rc, long elapsed_ms,
   switch (rc) {
   case HV_EPOLICY:
     if (j->refused && code == CURLE_COULDNT_CONNECT)
-      hv_error_set(err, rc, "%s: address %s refused by policy (%s)", j->url,
-                   j->refused_addr, j->refused_why);
+      hv_error_set(err, rc, "%s: %s", j->url, j->refused_msg);
     else
       hv_error_set(err, rc, "%s: refused by policy: %s", j->url, detail);
     break;
@@ -712,7 +734,10 @@ static void describe(job *j, CURLcode code, int rc, long elapsed_ms,
                  plural(n), detail);
     break;
   default:
-    if (code == CURLE_PARTIAL_FILE)
+    if (code == CURLE_TOO_MANY_REDIRECTS)
+      hv_error_set(err, rc, "%s: more than %ld redirects", j->url,
+                   j->f->opts.max_redirects);
+    else if (code == CURLE_PARTIAL_FILE)
       hv_error_set(err, rc, "%s: truncated body (%d attempt%s): %s", j->url,
                    n, plural(n), detail);
     else

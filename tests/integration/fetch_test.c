@@ -847,6 +847,66 @@ static void check_url_allows_only_http_and_https(void **state)
   }
 }
 
+static void address_policy_classifies_ranges(void **state)
+{
+  static const struct {
+    const char *addr;
+    int loopback, private_; /* allow_* flags for this case */
+    int rc;
+    const char *why;
+  } cases[] = {
+      {"93.184.216.34", 0, 0, 0, NULL},
+      {"2001:db8::1", 0, 0, 0, NULL},
+      {"127.0.0.1", 0, 0, HV_EPOLICY, "(loopback)"},
+      {"127.255.0.9", 0, 0, HV_EPOLICY, "(loopback)"},
+      {"127.0.0.1", 1, 0, 0, NULL},
+      {"::1", 0, 0, HV_EPOLICY, "::1 refused by policy (loopback)"},
+      {"::1", 1, 0, 0, NULL},
+      {"::ffff:127.0.0.1", 0, 0, HV_EPOLICY, "(loopback)"},
+      {"10.1.2.3", 0, 0, HV_EPOLICY, "10.1.2.3 refused by policy (private)"},
+      {"10.1.2.3", 1, 0, HV_EPOLICY, "(private)"},
+      {"10.1.2.3", 0, 1, 0, NULL},
+      {"172.16.0.1", 0, 0, HV_EPOLICY, "(private)"},
+      {"172.31.255.255", 0, 0, HV_EPOLICY, "(private)"},
+      {"172.32.0.1", 0, 0, 0, NULL},
+      {"172.15.255.255", 0, 0, 0, NULL},
+      {"192.168.10.1", 0, 0, HV_EPOLICY, "(private)"},
+      {"192.169.0.1", 0, 0, 0, NULL},
+      {"169.254.169.254", 0, 0, HV_EPOLICY, "(link-local)"},
+      {"169.254.169.254", 0, 1, 0, NULL},
+      {"fd12:3456::1", 0, 0, HV_EPOLICY, "(private)"},
+      {"fc00::1", 0, 1, 0, NULL},
+      {"fe80::1", 0, 0, HV_EPOLICY, "(link-local)"},
+      {"::ffff:192.168.1.1", 0, 0, HV_EPOLICY, "(private)"},
+      {"0.0.0.0", 1, 1, HV_EPOLICY, "(unspecified)"},
+      {"::", 1, 1, HV_EPOLICY, "(unspecified)"},
+      {"224.0.0.1", 1, 1, HV_EPOLICY, "(multicast)"},
+      {"ff02::1", 1, 1, HV_EPOLICY, "(multicast)"},
+      {"255.255.255.255", 1, 1, HV_EPOLICY, "(reserved)"},
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    hv_fetch_opts o = HV_FETCH_OPTS_INIT;
+    hv_error err = HV_ERROR_INIT;
+    unsigned char raw[16];
+    int family = strchr(cases[i].addr, ':') ? AF_INET6 : AF_INET;
+    int rc;
+
+    o.allow_loopback = cases[i].loopback;
+    o.allow_private = cases[i].private_;
+    assert_int_equal(inet_pton(family, cases[i].addr, raw), 1);
+    rc = hv_fetch_check_addr(&o, family, raw, &err);
+    if (rc != cases[i].rc)
+      fail_msg("%s (loopback %d, private %d): expected %s, got %s (%s)",
+               cases[i].addr, cases[i].loopback, cases[i].private_,
+               hv_err_name(cases[i].rc), hv_err_name(rc), err.msg);
+    if (cases[i].why)
+      assert_contains(err.msg, cases[i].why);
+  }
+}
+
 static void get_refuses_bad_scheme_without_callback(void **state)
 {
   fx *t = *state;
@@ -1058,6 +1118,7 @@ int main(void)
       FX_TEST(global_limit_spans_hosts),
       FX_TEST(default_policy_refuses_loopback),
       cmocka_unit_test(check_url_allows_only_http_and_https),
+      cmocka_unit_test(address_policy_classifies_ranges),
       FX_TEST(get_refuses_bad_scheme_without_callback),
       FX_TEST(close_cancels_every_pending_fetch_once),
       FX_TEST(close_from_inside_a_callback),

@@ -81,7 +81,8 @@ static int copy_step(hv_fault_step *out, const hv_fault_step *in)
   out->body = NULL;
   out->headers = NULL;
   out->etag = NULL;
-  if ((in->content_type && !(out->content_type = hv_strdup(in->content_type))) ||
+  if ((in->content_type &&
+       !(out->content_type = hv_strdup(in->content_type))) ||
       (in->headers && !(out->headers = hv_strdup(in->headers))) ||
       (in->etag && !(out->etag = hv_strdup(in->etag))) ||
       !(out->body = hv_strndup(in->body ? in->body : "",
