@@ -334,14 +334,16 @@ static request *admit(hv_fault_server *srv, struct MHD_Connection *conn,
     srv->max_inflight = srv->inflight;
   r = find_route(srv, url, 1);
   if (r) {
-    size_t k = r->hits < r->n ? r->hits : r->n - 1;
-
+    /* Request k gets step min(k, n - 1); unscripted paths have no steps.
+       A step that cannot be copied (out of memory) answers 404. */
+    if (r->steps &&
+        copy_step(&rq->step, &r->steps[r->hits < r->n ? r->hits : r->n - 1])
+            == 0)
+      rq->scripted = 1;
     r->hits++;
     free_headers(r->last_headers);
     r->last_headers = headers;
     headers = NULL;
-    if (r->steps && copy_step(&rq->step, &r->steps[k]) == 0)
-      rq->scripted = 1;
   }
   pthread_mutex_unlock(&srv->lock);
   free_headers(headers);
