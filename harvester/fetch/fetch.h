@@ -64,7 +64,11 @@ typedef struct hv_fetcher hv_fetcher;
  * negative HV_E* code with err naming the URL and cause: HV_ECONNECT,
  * HV_ETIMEDOUT, HV_ETOOBIG (body cap), HV_EPOLICY (scheme or address
  * refused), HV_EHTTP (a transfer error such as a truncated body),
- * HV_ECANCELED (fetcher closed first). result is never NULL.
+ * HV_ECANCELED (fetcher closed first). result and err are never NULL.
+ * With status 0, err is HV_OK, or HV_EHTTP with a loggable line such as
+ * "<url>: HTTP 503 after 4 attempts" when the final status is 4xx/5xx.
+ * With a negative status, result->body is "" (len 0) and result->status
+ * is 0, but attempts, bytes, seconds and effective_url are filled in.
  */
 typedef void (*hv_fetch_cb)(int status, const hv_fetch_result *result,
                             const hv_error *err, void *payload);
@@ -77,7 +81,9 @@ int hv_fetcher_new(hv_fetcher **out, uv_loop_t *loop,
  * Starts fetching url. etag and last_modified (may be NULL) become
  * If-None-Match and If-Modified-Since. Returns 0 (cb will run exactly
  * once) or a negative code (cb never runs), e.g. HV_EPOLICY for a
- * non-http(s) URL.
+ * non-http(s) URL, HV_EINVAL for a validator containing CR or LF,
+ * HV_ECANCELED once hv_fetcher_close() has been called. May be called
+ * from inside a hv_fetch_cb. url, etag and last_modified are copied.
  */
 int hv_fetcher_get(hv_fetcher *f, const char *url, const char *etag,
                    const char *last_modified, hv_fetch_cb cb, void *payload,
@@ -96,6 +102,19 @@ void hv_fetcher_close(hv_fetcher *f);
  * request. Returns 0 or HV_EPOLICY with the reason.
  */
 int hv_fetch_check_url(const char *url, hv_error *err);
+
+/*
+ * Checks one resolved address against the address policy in opts:
+ * loopback (127/8, ::1) needs allow_loopback; private (10/8, 172.16/12,
+ * 192.168/16, fc00::/7) and link-local (169.254/16, fe80::/10) need
+ * allow_private; unspecified, multicast and reserved addresses are always
+ * refused. IPv4-mapped IPv6 addresses are judged as IPv4. family is
+ * AF_INET or AF_INET6 and addr points to a struct in_addr or in6_addr.
+ * Returns 0 or HV_EPOLICY naming the address and its class. The fetcher
+ * applies it to every connection it opens, including after redirects.
+ */
+int hv_fetch_check_addr(const hv_fetch_opts *opts, int family,
+                        const void *addr, hv_error *err);
 
 /* Process-wide curl initialisation; call once from main. */
 int hv_fetch_global_init(hv_error *err);
