@@ -27,6 +27,13 @@
 /* Longest hex digest (SHA-384) plus NUL. */
 #define HEX_MAX (2 * SHA384_DIGEST_SIZE + 1)
 
+/*
+ * Hash N-Degree Quads recurses along chains of look-alike blank nodes;
+ * bounding the depth bounds the stack (a few hundred bytes per level)
+ * whatever the work limit is.
+ */
+#define MAX_DEPTH 512
+
 /* Internal buffers hold data derived from an already bounded graph. */
 #define SCRATCH_MAX (((size_t)-1) / 4)
 
@@ -55,11 +62,10 @@ typedef struct hasher {
   } u;
 } hasher;
 
-/* A sortable line or hash with its tie-breaking position. */
+/* A line to sort; equal lines are interchangeable, so no tie-break. */
 typedef struct line {
-  const char *s; /* not NUL-terminated while the buffer still grows */
+  const char *s; /* an offset into the buffer until it stops growing */
   size_t len;
-  size_t seq; /* original position, so that ties keep input order */
 } line;
 
 /* One related blank node of Hash N-Degree Quads, keyed by its hash. */
@@ -73,6 +79,7 @@ typedef struct canon {
   hv_rdfc10_alg alg;
   unsigned long work;  /* N-degree calls plus permutations so far */
   unsigned long limit; /* HV_ELIMIT beyond this */
+  int depth;           /* current Hash N-Degree Quads recursion depth */
   hv_error *err;
 
   hv_buf terms;   /* every serialized term, back to back */
@@ -163,11 +170,8 @@ static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
 static int line_cmp(const void *pa, const void *pb)
 {
   const line *a = pa, *b = pb;
-  int c = bytes_cmp(a->s, a->len, b->s, b->len);
 
-  if (c != 0)
-    return c;
-  return a->seq < b->seq ? -1 : a->seq > b->seq;
+  return bytes_cmp(a->s, a->len, b->s, b->len);
 }
 
 static int related_cmp(const void *pa, const void *pb)
@@ -185,14 +189,23 @@ static int label_cmp(const void *pa, const void *pb)
   return strcmp(*(const char *const *)pa, *(const char *const *)pb);
 }
 
-/* Orders quads by their serialized terms, then by input position. */
+/*
+ * Orders quads so that equal ones end up adjacent, the first in input
+ * order first. Any total order does; comparing lengths before bytes and
+ * objects before subjects (which repeat most) keeps comparisons short.
+ */
 static int quadp_cmp(const void *pa, const void *pb)
 {
+  static const int order[4] = {POS_O, POS_P, POS_S, POS_G};
   const cquad *a = *(const cquad *const *)pa, *b = *(const cquad *const *)pb;
   int i, c;
 
   for (i = 0; i < 4; i++) {
-    if ((c = bytes_cmp(a->t[i], a->len[i], b->t[i], b->len[i])) != 0)
+    int k = order[i];
+
+    if (a->len[k] != b->len[k])
+      return a->len[k] < b->len[k] ? -1 : 1;
+    if ((c = memcmp(a->t[k], b->t[k], a->len[k])) != 0)
       return c;
   }
   return a < b ? -1 : a > b;
@@ -467,7 +480,6 @@ static int hash_first_degree(canon *c, int bn)
       return hv_error_oom(c->err);
     c->linev[n].s = (const char *)(uintptr_t)start;
     c->linev[n].len = c->lines.len - start - 1;
-    c->linev[n].seq = n;
     n++;
   }
   sort_lines(c, n);
@@ -532,6 +544,13 @@ static int hash_n_degree(canon *c, int bn, issuer *is, char out[HEX_MAX])
 
   if (++c->work > c->limit) {
     rc = over_limit(c);
+    goto cleanup;
+  }
+  if (c->depth >= MAX_DEPTH) {
+    rc = hv_error_set(c->err, HV_ELIMIT,
+                      "RDFC-1.0: blank node _:%s needs N-degree hashing "
+                      "nested deeper than %d levels",
+                      c->label[bn], MAX_DEPTH);
     goto cleanup;
   }
   rel = hv_malloc(3 * (c->bq_off[bn + 1] - c->bq_off[bn] + 1) * sizeof(*rel));
@@ -606,7 +625,10 @@ static int hash_n_degree(canon *c, int bn, issuer *is, char out[HEX_MAX])
         char h[HEX_MAX], lab[32];
         size_t len;
 
-        if ((rc = hash_n_degree(c, rec[j], &copy, h)) < 0)
+        c->depth++;
+        rc = hash_n_degree(c, rec[j], &copy, h);
+        c->depth--;
+        if (rc < 0)
           goto cleanup;
         len = fmt_label(lab, "b", issue(&copy, rec[j]));
         if (hv_buf_add(&path, lab, len) < 0 || hv_buf_addc(&path, '<') < 0 ||
@@ -616,8 +638,8 @@ static int hash_n_degree(canon *c, int bn, issuer *is, char out[HEX_MAX])
         }
         loses = path_loses(&path, &chosen, have);
       }
-      if (!loses &&
-          (!have || bytes_cmp(path.ptr, path.len, chosen.ptr, chosen.len) < 0)) {
+      if (!loses && (!have || bytes_cmp(path.ptr, path.len, chosen.ptr,
+                                        chosen.len) < 0)) {
         hv_buf_reset(&chosen);
         if (hv_buf_add(&chosen, path.ptr, path.len) < 0) {
           rc = hv_error_oom(c->err);
@@ -788,7 +810,6 @@ static int write_canonical(canon *c, hv_buf *out)
       return hv_error_oom(c->err);
     c->linev[n].s = (const char *)(uintptr_t)start;
     c->linev[n].len = c->lines.len - start - 1;
-    c->linev[n].seq = n;
     n++;
   }
   sort_lines(c, n);

@@ -68,7 +68,8 @@ typedef struct hv_rdfc10_opts {
  * on failure neither has anything appended (both keep their old length).
  *
  * Returns 0, HV_ENOMEM, HV_ETOOBIG, HV_ELIMIT (more work than
- * opts->work_limit), or HV_EINVAL for a quad that has a blank node as
+ * opts->work_limit, or N-degree hashing nested deeper than 512 levels
+ * along a chain of look-alike blank nodes), or HV_EINVAL for a quad that has a blank node as
  * predicate or an unsupported options version.
  */
 int hv_rdfc10_canonicalize_opts(const hv_graph *g, const hv_rdfc10_opts *opts,

@@ -365,6 +365,7 @@ static void rdfc10_suite(void **state)
   json_decref(manifest);
   printf("rdfc10 conformance: %d passed, %d failed, %d skipped\n", t.passed,
          t.failed, t.skipped);
+  fflush(stdout);
   assert_int_equal(t.failed, 0);
   assert_true(t.passed > 0);
 }

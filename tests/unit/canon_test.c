@@ -450,6 +450,45 @@ static void work_limit_option_is_honoured(void **state)
   hv_graph_fini(&g);
 }
 
+static void long_look_alike_chain_hits_the_depth_limit(void **state)
+{
+  hv_rdfc10_opts opts = HV_RDFC10_OPTS_INIT;
+  hv_buf text = HV_BUF_INIT(1 << 20), out = HV_BUF_INIT(OUT_MAX);
+  hv_error err = HV_ERROR_INIT;
+  hv_graph g;
+  int i;
+
+  (void)state;
+  /* The inner nodes of a chain all look alike at first degree. */
+  for (i = 0; i < 600; i++)
+    assert_int_equal(
+        hv_buf_addf(&text, "_:n%d <http://example.de/next> _:n%d .\n", i,
+                    i + 1),
+        0);
+  parse_nq(&g, text.ptr);
+  opts.work_limit = 100000000UL; /* only the depth may stop it */
+  assert_int_equal(hv_rdfc10_canonicalize_opts(&g, &opts, &out, &err),
+                   HV_ELIMIT);
+  assert_non_null(strstr(err.msg, "deeper than 512 levels"));
+  assert_int_equal(out.len, 0);
+  hv_graph_fini(&g);
+
+  /* A short chain of the same shape is fine. */
+  hv_buf_reset(&text);
+  for (i = 0; i < 20; i++)
+    assert_int_equal(
+        hv_buf_addf(&text, "_:n%d <http://example.de/next> _:n%d .\n", i,
+                    i + 1),
+        0);
+  parse_nq(&g, text.ptr);
+  HV_ASSERT_OK(hv_rdfc10_canonicalize(&g, &out, &err), &err);
+  assert_int_equal(count_lines(out.ptr), 20);
+  assert_non_null(strstr(out.ptr, "_:c14n20 "));
+  hv_graph_fini(&g);
+  hv_buf_fini(&text);
+  hv_buf_fini(&out);
+}
+
 static void issued_map_lists_every_blank_node(void **state)
 {
   hv_rdfc10_opts opts = HV_RDFC10_OPTS_INIT;
@@ -684,6 +723,7 @@ int main(void)
       cmocka_unit_test(symmetric_cycles_give_a_stable_result),
       cmocka_unit_test(poison_graph_hits_the_work_limit),
       cmocka_unit_test(work_limit_option_is_honoured),
+      cmocka_unit_test(long_look_alike_chain_hits_the_depth_limit),
       cmocka_unit_test(issued_map_lists_every_blank_node),
       cmocka_unit_test(literals_use_canonical_escapes),
       cmocka_unit_test(bad_input_and_small_output_are_refused),
