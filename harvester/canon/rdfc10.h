@@ -33,4 +33,46 @@ int hv_rdfc10_canonicalize(const hv_graph *g, hv_buf *out, hv_error *err);
 int hv_rdfc10_hash(const hv_graph *g, char hash_out[HV_SHA256_HEX_LEN + 1],
                    hv_buf *nquads_out, hv_error *err);
 
+/* The hash function used inside the algorithm (RDFC-1.0 section 4.3). */
+typedef enum hv_rdfc10_alg {
+  HV_RDFC10_SHA256 = 0, /* the default, and what hv_rdfc10_canonicalize uses */
+  HV_RDFC10_SHA384      /* allowed by the recommendation; some suite cases */
+} hv_rdfc10_alg;
+
+/*
+ * Default work limit: the number of Hash N-Degree Quads invocations plus
+ * permutations of related blank nodes one canonicalization may spend.
+ * Dataset graphs whose blank nodes are told apart by their own quads need
+ * none; the limit only bites on graphs built to be expensive (a clique of
+ * identical blank nodes needs factorially many steps).
+ */
+#define HV_RDFC10_WORK_LIMIT_DEFAULT 10000UL
+
+#define HV_RDFC10_OPTS_VERSION 1
+
+typedef struct hv_rdfc10_opts {
+  unsigned int version;     /* HV_RDFC10_OPTS_VERSION */
+  hv_rdfc10_alg alg;        /* hash used by the algorithm's steps */
+  unsigned long work_limit; /* 0 means HV_RDFC10_WORK_LIMIT_DEFAULT */
+  hv_buf *issued_out;       /* OUT, optional: the issued identifier map */
+} hv_rdfc10_opts;
+
+#define HV_RDFC10_OPTS_INIT {HV_RDFC10_OPTS_VERSION, HV_RDFC10_SHA256, 0, NULL}
+
+/*
+ * hv_rdfc10_canonicalize with options (opts NULL means the defaults).
+ *
+ * If opts->issued_out is not NULL, the issued identifier map is appended
+ * to it: one line "label c14nN\n" per blank node of g, in byte order of
+ * the input labels (without "_:"). The caller owns out and issued_out;
+ * on failure neither has anything appended (both keep their old length).
+ *
+ * Returns 0, HV_ENOMEM, HV_ETOOBIG, HV_ELIMIT (more work than
+ * opts->work_limit, or N-degree hashing nested deeper than 512 levels
+ * along a chain of look-alike blank nodes), or HV_EINVAL for a quad that has a blank node as
+ * predicate or an unsupported options version.
+ */
+int hv_rdfc10_canonicalize_opts(const hv_graph *g, const hv_rdfc10_opts *opts,
+                                hv_buf *out, hv_error *err);
+
 #endif
