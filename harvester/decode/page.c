@@ -976,6 +976,11 @@ int hv_page_decode(hv_page *out, const char *body, size_t len,
     rc = err ? err->code : HV_EFORMAT;
     goto cleanup;
   }
+  /* raptor 2.0.15's N-Triples parser leaks the terms of a malformed line
+   * and accepts lines without the final dot; every N-Triples document is
+   * also Turtle, and the Turtle parser is strict and leak-free. */
+  if (strcmp(syntax, "ntriples") == 0)
+    syntax = "turtle";
   out->syntax = syntax;
   if (strcmp(syntax, "turtle") == 0)
     rc = parse_turtle(out, &g, body, len, page_url, err);
