@@ -44,6 +44,9 @@ typedef struct hv_page {
   size_t n_datasets;
   hv_rejected *rejected;
   size_t n_rejected;
+  char *warning;              /* one line on what was recovered from or
+                                 ignored (e.g. text before the Turtle),
+                                 "; "-separated; NULL if nothing */
 } hv_page;
 
 /*

@@ -1,0 +1,1030 @@
+/*
+ * Page decoding (see page.h): choose the syntax of a harvested body, parse
+ * it through hv_rdf_parse, find the Hydra link to the next page and cut the
+ * page graph into one graph per dcat:Dataset.
+ *
+ * Handover points are messy, so the syntax choice trusts an operator's
+ * format hint first, the server's Content-Type second and the bytes
+ * themselves last, and bodies that are plainly not RDF (an HTML error page
+ * served with status 200, JSON, binary data, nothing at all) are named as
+ * such instead of surfacing as a confusing parser error.
+ *
+ * The split indexes the page graph once by subject and then walks, for
+ * every dataset, the nodes it reaches. The walk stops at other datasets,
+ * catalogs, catalog records and Hydra paging nodes, so that a link between
+ * datasets stays a link and page-level bookkeeping never leaks into a
+ * dataset. Memory is a small multiple of the page graph.
+ */
+#include "decode/page.h"
+
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/rdfparse.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#define KEY_PREFIX "urn:govharvest:identifier:"
+#define SNIFF_MAX 4096   /* bytes looked at when guessing the syntax */
+#define TITLE_SCAN 65536 /* bytes searched for an HTML <title> */
+#define TITLE_MAX 80     /* characters of an HTML title quoted in errors */
+#define EXCERPT_MAX 40   /* characters of unknown content quoted in errors */
+#define NONE SIZE_MAX    /* "no quad" / "no node" in the index arrays */
+
+/* ------------------------------------------------------------------ */
+/* Byte-level helpers                                                  */
+/* ------------------------------------------------------------------ */
+
+static int is_ws(unsigned char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+         c == '\v';
+}
+
+static int lower(int c)
+{
+  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Returns 1 if the n bytes at p start with word, ignoring ASCII case. */
+static int starts_ci(const char *p, size_t n, const char *word)
+{
+  size_t i;
+
+  for (i = 0; word[i]; i++)
+    if (i >= n || lower((unsigned char)p[i]) != lower((unsigned char)word[i]))
+      return 0;
+  return 1;
+}
+
+/* Returns the offset of needle in hay[0..n), ignoring case, or NONE. */
+static size_t find_ci(const char *hay, size_t n, const char *needle)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (starts_ci(hay + i, n - i, needle))
+      return i;
+  return NONE;
+}
+
+/* Length of a UTF-8 no-break or zero-width space at p, else 0. */
+static size_t unicode_space(const char *p, size_t n)
+{
+  const unsigned char *u = (const unsigned char *)p;
+
+  if (n >= 2 && u[0] == 0xc2 && u[1] == 0xa0) /* U+00A0 */
+    return 2;
+  if (n >= 3 && u[0] == 0xe2 && u[1] == 0x80 &&
+      (u[2] == 0xaf || u[2] == 0x87 || u[2] == 0x8b)) /* U+202F 2007 200B */
+    return 3;
+  if (n >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf) /* U+FEFF */
+    return 3;
+  return 0;
+}
+
+/* Skips a UTF-8 BOM and whitespace; returns the offset of the first byte. */
+static size_t skip_bom_ws(const char *body, size_t len)
+{
+  size_t i = 0;
+
+  if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0)
+    i = 3;
+  while (i < len && is_ws((unsigned char)body[i]))
+    i++;
+  return i;
+}
+
+/*
+ * Writes a printable, quoted-safe excerpt of p (at most max characters,
+ * stopping at a line end) into out: controls become '?', so the result
+ * stays one line whatever the body holds.
+ */
+static void excerpt(char *out, size_t size, const char *p, size_t n,
+                    size_t max)
+{
+  size_t i, o = 0;
+
+  for (i = 0; i < n && o + 1 < size && i < max; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c == '\n' || c == '\r')
+      break;
+    out[o++] = (char)(c < 0x20 || c == 0x7f || c == '"' ? '?' : c);
+  }
+  /* Never end inside a UTF-8 sequence. */
+  while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
+    o--;
+  if (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0xc0)
+    o--;
+  out[o] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* Syntax choice                                                       */
+/* ------------------------------------------------------------------ */
+
+typedef struct name_map {
+  const char *name;
+  const char *syntax;
+} name_map;
+
+static const name_map hint_names[] = {
+    {"rdfxml", "rdfxml"},     {"rdf/xml", "rdfxml"}, {"xml", "rdfxml"},
+    {"turtle", "turtle"},     {"ttl", "turtle"},     {"ntriples", "ntriples"},
+    {"n-triples", "ntriples"}, {"nt", "ntriples"},   {"nquads", "nquads"},
+    {NULL, NULL}};
+
+static const name_map media_types[] = {
+    {"text/turtle", "turtle"},
+    {"application/x-turtle", "turtle"},
+    {"application/rdf+xml", "rdfxml"},
+    {"application/xml", "rdfxml"},
+    {"text/xml", "rdfxml"},
+    {"application/n-triples", "ntriples"},
+    {"application/n-quads", "nquads"},
+    {NULL, NULL}};
+
+/* Looks up the media type of a Content-Type value (parameters ignored). */
+static const char *syntax_for_type(const char *ct)
+{
+  const char *end;
+  size_t n, i;
+
+  while (*ct && is_ws((unsigned char)*ct))
+    ct++;
+  end = strchr(ct, ';');
+  n = end ? (size_t)(end - ct) : strlen(ct);
+  while (n > 0 && is_ws((unsigned char)ct[n - 1]))
+    n--;
+  for (i = 0; media_types[i].name; i++)
+    if (strlen(media_types[i].name) == n &&
+        starts_ci(ct, n, media_types[i].name))
+      return media_types[i].syntax;
+  return NULL;
+}
+
+/*
+ * Copies the text of the first <title> of an HTML page into out, with
+ * runs of whitespace collapsed, or an empty string if there is none
+ * within the first TITLE_SCAN bytes.
+ */
+static void html_title(char *out, size_t size, const char *body, size_t len)
+{
+  size_t n = len < TITLE_SCAN ? len : TITLE_SCAN;
+  size_t at = find_ci(body, n, "<title");
+  size_t end, i, o = 0;
+  int space = 0;
+
+  out[0] = '\0';
+  if (at == NONE)
+    return;
+  while (at < n && body[at] != '>')
+    at++;
+  if (at >= n)
+    return;
+  at++;
+  end = find_ci(body + at, n - at, "</title");
+  end = end == NONE ? n : at + end;
+  for (i = at; i < end && o < TITLE_MAX && o + 1 < size; i++) {
+    unsigned char c = (unsigned char)body[i];
+    if (is_ws(c) || c < 0x20) {
+      space = o > 0;
+      continue;
+    }
+    if (space && o + 2 < size)
+      out[o++] = ' ';
+    space = 0;
+    out[o++] = (char)(c == '"' ? '\'' : c);
+  }
+  out[o] = '\0';
+  excerpt(out, size, out, o, o);
+}
+
+/* Skips an XML prolog, comments and a DOCTYPE; returns the next offset. */
+static size_t skip_xml_misc(const char *p, size_t n, size_t i)
+{
+  for (;;) {
+    size_t end;
+
+    while (i < n && is_ws((unsigned char)p[i]))
+      i++;
+    if (i + 1 < n && p[i] == '<' && p[i + 1] == '?')
+      end = find_ci(p + i, n - i, "?>");
+    else if (starts_ci(p + i, n - i, "<!--"))
+      end = find_ci(p + i, n - i, "-->");
+    else
+      return i;
+    if (end == NONE)
+      return n;
+    i += end + 2;
+  }
+}
+
+/*
+ * Reports bodies that are certainly not RDF in any syntax we read: empty,
+ * binary, HTML or JSON. Returns 0 if the body may be RDF.
+ */
+static int refuse_non_rdf(const char *body, size_t len,
+                          const char *content_type, hv_error *err)
+{
+  size_t start = skip_bom_ws(body, len);
+  size_t n = len < SNIFF_MAX ? len : SNIFF_MAX;
+  size_t i, at;
+  char title[TITLE_MAX * 2];
+  int json;
+
+  if (start >= len)
+    return hv_error_set(err, HV_EFORMAT, "empty body (%zu bytes%s)", len,
+                        len ? " of whitespace" : "");
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)body[i];
+    if (c == 0 || (c < 0x20 && !is_ws(c) && c != 0x1b)) {
+      if (len >= 2 && (unsigned char)body[0] == 0x1f &&
+          (unsigned char)body[1] == 0x8b)
+        return hv_error_set(err, HV_EFORMAT,
+                            "binary data instead of RDF (gzip-compressed "
+                            "body that was not decoded)");
+      return hv_error_set(err, HV_EFORMAT,
+                          "binary data instead of RDF (byte 0x%02x at "
+                          "offset %zu)",
+                          c, i);
+    }
+  }
+  at = skip_xml_misc(body, n, start);
+  if (starts_ci(body + at, n - at, "<!doctype html") ||
+      starts_ci(body + at, n - at, "<html") ||
+      starts_ci(body + at, n - at, "<head") ||
+      starts_ci(body + at, n - at, "<body")) {
+    html_title(title, sizeof(title), body, len);
+    if (title[0])
+      return hv_error_set(err, HV_EFORMAT,
+                          "HTML page instead of RDF (title: %s)", title);
+    return hv_error_set(err, HV_EFORMAT, "HTML page instead of RDF");
+  }
+  json = body[start] == '{';
+  if (body[start] == '[') {
+    /* Turtle may open with "[ a dcat:Dataset ]", JSON with "[{". */
+    at = start + 1 + skip_bom_ws(body + start + 1, len - start - 1);
+    json = at < len && body[at] == '{';
+  }
+  if (json) {
+    int ld = find_ci(body, n, "\"@context\"") != NONE ||
+             (content_type && find_ci(content_type, strlen(content_type),
+                                      "ld+json") != NONE);
+    if (ld)
+      return hv_error_set(err, HV_EFORMAT,
+                          "JSON-LD is not supported yet (body is a JSON-LD "
+                          "document)");
+    return hv_error_set(err, HV_EFORMAT,
+                        "JSON document instead of RDF (JSON-LD is not "
+                        "supported yet)");
+  }
+  return 0;
+}
+
+/* Returns 1 if the line at p starts a Turtle directive. */
+static int is_directive(const char *p, size_t n)
+{
+  static const char *const words[] = {"@prefix", "@base", "prefix", "base"};
+  size_t i;
+
+  for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+    size_t w = strlen(words[i]);
+    if (starts_ci(p, n, words[i]) && w < n && is_ws((unsigned char)p[w]))
+      return 1;
+  }
+  return 0;
+}
+
+/* Returns 1 if p starts with an N-Triples style <iri> (no spaces). */
+static int is_iri_start(const char *p, size_t n)
+{
+  size_t i;
+  int colon = 0;
+
+  if (n < 3 || p[0] != '<')
+    return 0;
+  for (i = 1; i < n && p[i] != '>'; i++) {
+    if (is_ws((unsigned char)p[i]) || p[i] == '<' || p[i] == '"')
+      return 0;
+    colon |= p[i] == ':';
+  }
+  return i < n && colon;
+}
+
+/*
+ * Returns the offset of the first line at or after `from` that starts a
+ * Turtle directive, or NONE. Lines are looked at only within limit bytes.
+ */
+static size_t find_directive_line(const char *body, size_t len, size_t from,
+                                  size_t limit)
+{
+  size_t i = from;
+
+  if (limit < len)
+    len = limit;
+  while (i < len) {
+    size_t j = i;
+    while (j < len && (body[j] == ' ' || body[j] == '\t'))
+      j++;
+    if (is_directive(body + j, len - j))
+      return i;
+    while (i < len && body[i] != '\n')
+      i++;
+    i++;
+  }
+  return NONE;
+}
+
+/* Guesses the syntax from the first bytes of a body that may be RDF. */
+static const char *sniff(const char *body, size_t len, hv_error *err)
+{
+  size_t n = len < SNIFF_MAX ? len : SNIFF_MAX;
+  size_t i = skip_bom_ws(body, len);
+  char ex[EXCERPT_MAX * 4];
+
+  /* Comment lines do not tell Turtle from N-Triples; look past them. */
+  while (i < n && body[i] == '#') {
+    while (i < n && body[i] != '\n')
+      i++;
+    i += skip_bom_ws(body + i, n - i);
+  }
+  if (i < n && body[i] == '<') {
+    if (is_iri_start(body + i, n - i))
+      return "turtle";
+    /* An XML prolog, rdf:RDF or a typed node element as the root. */
+    return "rdfxml";
+  }
+  if (is_directive(body + i, n - i) || starts_ci(body + i, n - i, "_:") ||
+      body[i] == '[')
+    return "turtle";
+  /* A line of prose before the Turtle (seen on real handover points):
+   * let the parser try, it recovers from this case (see parse_turtle). */
+  if (find_directive_line(body, len, i, SNIFF_MAX) != NONE)
+    return "turtle";
+  excerpt(ex, sizeof(ex), body + i, n - i, EXCERPT_MAX);
+  hv_error_set(err, HV_EFORMAT,
+               "unrecognised content, not RDF/XML, Turtle or N-Triples "
+               "(starts with \"%s\")",
+               ex);
+  return NULL;
+}
+
+const char *hv_page_pick_syntax(const char *body, size_t len,
+                                const char *content_type,
+                                const char *format_hint, hv_error *err)
+{
+  const char *syntax;
+  size_t i;
+
+  if (!body)
+    len = 0;
+  if (format_hint && format_hint[0]) {
+    for (i = 0; hint_names[i].name; i++)
+      if (strlen(hint_names[i].name) == strlen(format_hint) &&
+          starts_ci(format_hint, strlen(format_hint), hint_names[i].name))
+        break;
+    if (!hint_names[i].name) {
+      hv_error_set(err, HV_EFORMAT,
+                   "unknown format hint '%s' (expected rdfxml, turtle or "
+                   "ntriples)",
+                   format_hint);
+      return NULL;
+    }
+    if (refuse_non_rdf(body, len, content_type, err) < 0)
+      return NULL;
+    return hint_names[i].syntax;
+  }
+  /* The body is checked first even when the server names an RDF type:
+   * an error page served as text/turtle is still an error page. */
+  if (refuse_non_rdf(body, len, content_type, err) < 0)
+    return NULL;
+  if (content_type && (syntax = syntax_for_type(content_type)) != NULL)
+    return syntax;
+  return sniff(body, len, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing with the prose-prefix recovery                              */
+/* ------------------------------------------------------------------ */
+
+/* Returns the line number of a "line N: ..." parse message, or 0. */
+static long error_line(const hv_error *err)
+{
+  if (strncmp(err->msg, "line ", 5) != 0)
+    return 0;
+  return strtol(err->msg + 5, NULL, 10);
+}
+
+/* Counts the lines that start before offset off. */
+static long line_of(const char *body, size_t off)
+{
+  long line = 1;
+  size_t i;
+
+  for (i = 0; i < off; i++)
+    line += body[i] == '\n';
+  return line;
+}
+
+/* Appends one line to the page's warning, "; "-separated. */
+static int add_warning(hv_page *page, hv_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int add_warning(hv_page *page, hv_error *err, const char *fmt, ...)
+{
+  hv_buf b = HV_BUF_INIT(4096);
+  char line[HV_ERROR_MSG_MAX];
+  va_list ap;
+  int rc;
+
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  if ((page->warning && (rc = hv_buf_addf(&b, "%s; ", page->warning)) < 0) ||
+      (rc = hv_buf_addstr(&b, line)) < 0) {
+    hv_buf_fini(&b);
+    return rc == HV_ENOMEM ? hv_error_oom(err) : 0;
+  }
+  hv_free(page->warning);
+  if (!(page->warning = hv_buf_detach(&b, NULL)))
+    return hv_error_oom(err);
+  return 0;
+}
+
+/*
+ * Parses a Turtle page. Some handover points put a line of prose ("Export
+ * vom 03.02.2024") before the first @prefix. If parsing fails before the
+ * first directive line, that prose is turned into comments in a copy of
+ * the body and parsing is retried once; line numbers in later errors still
+ * match the original body, and the page carries a warning.
+ */
+static int parse_turtle(hv_page *page, hv_graph *g, const char *body,
+                        size_t len, const char *base, hv_error *err)
+{
+  hv_buf copy = HV_BUF_INIT(len * 2 + 64);
+  size_t dir, i, line_start;
+  long bad, dir_line, skipped = 0;
+  char ex[EXCERPT_MAX * 4];
+  int rc;
+
+  rc = hv_rdf_parse(g, "turtle", body, len, base, err);
+  if (rc != HV_EPARSE)
+    goto cleanup;
+  dir = find_directive_line(body, len, 0, len);
+  bad = error_line(err);
+  if (dir == NONE || dir == 0 || bad <= 0 ||
+      bad >= (dir_line = line_of(body, dir)))
+    goto cleanup;
+
+  i = skip_bom_ws(body, dir);
+  excerpt(ex, sizeof(ex), body + i, dir - i, EXCERPT_MAX);
+  line_start = 1;
+  rc = 0;
+  for (i = 0; i < dir && rc == 0; i++) {
+    if (line_start && body[i] != '\n' && body[i] != '\r') {
+      rc = hv_buf_addc(&copy, '#');
+      skipped++;
+    }
+    if (rc == 0)
+      rc = hv_buf_addc(&copy, body[i]);
+    line_start = body[i] == '\n';
+  }
+  if (rc < 0 || hv_buf_add(&copy, body + dir, len - dir) < 0) {
+    rc = hv_error_oom(err);
+    goto cleanup;
+  }
+  hv_graph_fini(g);
+  hv_error_clear(err);
+  if ((rc = hv_rdf_parse(g, "turtle", copy.ptr, copy.len, base, err)) < 0)
+    goto cleanup;
+  rc = add_warning(page, err,
+                   "skipped %ld line%s of text before the first Turtle "
+                   "directive on line %ld (starts with \"%s\")",
+                   skipped, skipped == 1 ? "" : "s", dir_line, ex);
+
+cleanup:
+  hv_buf_fini(&copy);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Node index                                                          */
+/* ------------------------------------------------------------------ */
+
+enum {
+  NODE_DATASET = 1 << 0, /* typed dcat:Dataset or object of dcat:dataset */
+  NODE_STOP = 1 << 1,    /* catalog, record or Hydra node: never walked */
+  NODE_VIEW = 1 << 2     /* hydra:PagedCollection / PartialCollectionView */
+};
+
+typedef struct node {
+  const char *value;  /* IRI or blank label, in the page graph's arena */
+  hv_term_kind kind;  /* HV_TERM_IRI or HV_TERM_BLANK */
+  size_t first_seen;  /* first quad mentioning it as subject or object */
+  size_t first_quad;  /* first quad with it as subject, NONE if none */
+  size_t last_quad;   /* last such quad, for appending to the chain */
+  size_t stamp;       /* 1 + index of the dataset walk that last saw it */
+  unsigned flags;     /* NODE_* */
+} node;
+
+typedef struct page_index {
+  const hv_graph *g;
+  node *nodes;      /* at most two per quad */
+  size_t n_nodes;
+  size_t *slots;    /* open addressing: node index + 1, 0 = empty */
+  size_t n_slots;   /* a power of two */
+  size_t *subj;     /* per quad: subject node */
+  size_t *obj;      /* per quad: object node or NONE for literals */
+  size_t *next;     /* per quad: next quad with the same subject, or NONE */
+} page_index;
+
+static size_t hash_term(const char *s, hv_term_kind kind)
+{
+  uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return (size_t)h;
+}
+
+/* Returns the node of term t (an IRI or blank node), adding it if new. */
+static size_t node_of(page_index *ix, const hv_term *t, size_t quad)
+{
+  size_t mask = ix->n_slots - 1;
+  size_t h = hash_term(t->value, t->kind) & mask;
+  node *nd;
+
+  for (;;) {
+    size_t slot = ix->slots[h];
+    if (slot == 0)
+      break;
+    nd = &ix->nodes[slot - 1];
+    if (nd->kind == t->kind && strcmp(nd->value, t->value) == 0)
+      return slot - 1;
+    h = (h + 1) & mask;
+  }
+  nd = &ix->nodes[ix->n_nodes];
+  nd->value = t->value;
+  nd->kind = t->kind;
+  nd->first_seen = quad;
+  nd->first_quad = NONE;
+  nd->last_quad = NONE;
+  nd->stamp = 0;
+  nd->flags = 0;
+  ix->slots[h] = ++ix->n_nodes;
+  return ix->n_nodes - 1;
+}
+
+static int is_node_term(const hv_term *t)
+{
+  return t->kind == HV_TERM_IRI || t->kind == HV_TERM_BLANK;
+}
+
+static int is_iri(const hv_term *t, const char *iri)
+{
+  return t->kind == HV_TERM_IRI && strcmp(t->value, iri) == 0;
+}
+
+static void index_fini(page_index *ix)
+{
+  hv_free(ix->nodes);
+  hv_free(ix->slots);
+  hv_free(ix->subj);
+  hv_free(ix->obj);
+  hv_free(ix->next);
+}
+
+/* Indexes every quad of g by subject and flags the node types. */
+static int index_build(page_index *ix, const hv_graph *g, hv_error *err)
+{
+  size_t n = g->len ? g->len : 1;
+  size_t i;
+
+  memset(ix, 0, sizeof(*ix));
+  ix->g = g;
+  ix->n_slots = 16;
+  while (ix->n_slots < 4 * n)
+    ix->n_slots *= 2;
+  if (!(ix->nodes = hv_calloc(2 * n, sizeof(*ix->nodes))) ||
+      !(ix->slots = hv_calloc(ix->n_slots, sizeof(*ix->slots))) ||
+      !(ix->subj = hv_calloc(n, sizeof(*ix->subj))) ||
+      !(ix->obj = hv_calloc(n, sizeof(*ix->obj))) ||
+      !(ix->next = hv_calloc(n, sizeof(*ix->next))))
+    return hv_error_oom(err);
+
+  for (i = 0; i < g->len; i++) {
+    const hv_quad *q = &g->quads[i];
+    node *s;
+
+    ix->subj[i] = node_of(ix, &q->s, i);
+    ix->obj[i] = is_node_term(&q->o) ? node_of(ix, &q->o, i) : NONE;
+    ix->next[i] = NONE;
+    s = &ix->nodes[ix->subj[i]];
+    if (s->first_quad == NONE)
+      s->first_quad = i;
+    else
+      ix->next[s->last_quad] = i;
+    s->last_quad = i;
+
+    if (is_iri(&q->p, HV_RDF "type") && q->o.kind == HV_TERM_IRI) {
+      const char *type = q->o.value;
+      if (strcmp(type, HV_DCAT "Dataset") == 0)
+        s->flags |= NODE_DATASET;
+      else if (strcmp(type, HV_DCAT "Catalog") == 0 ||
+               strcmp(type, HV_DCAT "CatalogRecord") == 0 ||
+               strcmp(type, HV_HYDRA "Collection") == 0)
+        s->flags |= NODE_STOP;
+      else if (strcmp(type, HV_HYDRA "PagedCollection") == 0 ||
+               strcmp(type, HV_HYDRA "PartialCollectionView") == 0)
+        s->flags |= NODE_STOP | NODE_VIEW;
+    } else if (is_iri(&q->p, HV_DCAT "dataset") && ix->obj[i] != NONE) {
+      ix->nodes[ix->obj[i]].flags |= NODE_DATASET;
+    }
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Hydra next page                                                     */
+/* ------------------------------------------------------------------ */
+
+static int is_next_predicate(const hv_term *p)
+{
+  return is_iri(p, HV_HYDRA "next") || is_iri(p, HV_HYDRA "nextPage");
+}
+
+/*
+ * Resolves value against page_url with libcurl's URL parser and stores a
+ * copy in *out (hv_free it). Returns 0 with *out NULL if the value cannot
+ * be made absolute, 0 with *out set, or HV_ENOMEM.
+ */
+static int resolve_url(char **out, const char *page_url, const char *value,
+                       hv_error *err)
+{
+  const unsigned int flags = CURLU_NON_SUPPORT_SCHEME;
+  CURLU *u = curl_url();
+  char *s = NULL;
+  int rc = 0;
+
+  *out = NULL;
+  if (!u)
+    return hv_error_oom(err);
+  /* A relative value needs a base; an absolute one replaces it. */
+  if (page_url)
+    curl_url_set(u, CURLUPART_URL, page_url, flags);
+  if (curl_url_set(u, CURLUPART_URL, value, flags) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {
+    if (!(*out = hv_strdup(s)))
+      rc = hv_error_oom(err);
+  }
+  curl_free(s);
+  curl_url_cleanup(u);
+  return rc;
+}
+
+/* Trims ASCII whitespace and no-break spaces; returns an arena copy. */
+static char *trimmed(hv_arena *a, const char *s)
+{
+  size_t n = strlen(s), k;
+
+  for (;;) {
+    if (n > 0 && is_ws((unsigned char)*s)) {
+      s++;
+      n--;
+    } else if ((k = unicode_space(s, n)) > 0) {
+      s += k;
+      n -= k;
+    } else {
+      break;
+    }
+  }
+  while (n > 0) {
+    if (is_ws((unsigned char)s[n - 1]))
+      n--;
+    else if (n >= 2 && unicode_space(s + n - 2, 2) == 2)
+      n -= 2;
+    else if (n >= 3 && unicode_space(s + n - 3, 3) == 3)
+      n -= 3;
+    else
+      break;
+  }
+  return hv_arena_strndup(a, s, n);
+}
+
+/*
+ * Picks the next-page link: the first hydra:next / hydra:nextPage on a
+ * PagedCollection or PartialCollectionView node; failing that, the value
+ * of such a property anywhere on the page if there is exactly one.
+ */
+static int find_next(hv_page *page, const page_index *ix, hv_arena *scratch,
+                     const char *page_url, hv_error *err)
+{
+  const hv_graph *g = ix->g;
+  const hv_term *chosen = NULL, *only = NULL;
+  size_t i;
+  int several = 0;
+  char *value;
+  int rc;
+
+  for (i = 0; i < g->len; i++) {
+    const hv_quad *q = &g->quads[i];
+    if (!is_next_predicate(&q->p) || q->o.kind == HV_TERM_BLANK)
+      continue;
+    if (ix->nodes[ix->subj[i]].flags & NODE_VIEW) {
+      chosen = &q->o;
+      break;
+    }
+    if (!only)
+      only = &q->o;
+    else if (strcmp(only->value, q->o.value) != 0)
+      several = 1;
+  }
+  if (!chosen && only && !several)
+    chosen = only;
+  else if (!chosen && several)
+    return add_warning(page, err,
+                       "several different hydra next links and no paging "
+                       "node to choose from; not following any");
+  if (!chosen)
+    return 0;
+  if (!(value = trimmed(scratch, chosen->value)))
+    return hv_error_oom(err);
+  if ((rc = resolve_url(&page->next_url, page_url, value, err)) < 0)
+    return rc;
+  if (!page->next_url)
+    return add_warning(page, err,
+                       "hydra next link \"%.200s\" is not a usable URL", value);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Split                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Returns the label under which a node is named in messages. */
+static int node_name(hv_buf *b, const node *nd)
+{
+  return nd->kind == HV_TERM_BLANK ? hv_buf_addf(b, "_:%s", nd->value)
+                                   : hv_buf_addstr(b, nd->value);
+}
+
+static int reject(hv_page *page, const node *nd, const char *reason,
+                  hv_error *err)
+{
+  hv_buf name = HV_BUF_INIT(1 << 20);
+  hv_buf why = HV_BUF_INIT(1 << 20);
+  hv_rejected *r = &page->rejected[page->n_rejected];
+  int rc = 0;
+
+  if (node_name(&name, nd) < 0 || hv_buf_addstr(&why, "dataset ") < 0 ||
+      node_name(&why, nd) < 0 || hv_buf_addf(&why, " %s", reason) < 0 ||
+      !(r->subject = hv_buf_detach(&name, NULL)) ||
+      !(r->reason = hv_buf_detach(&why, NULL))) {
+    hv_free(r->subject);
+    r->subject = NULL;
+    rc = hv_error_oom(err);
+  } else {
+    page->n_rejected++;
+  }
+  hv_buf_fini(&name);
+  hv_buf_fini(&why);
+  return rc;
+}
+
+/*
+ * Copies the dataset node's triples and those of every node it reaches
+ * into ds->graph, depth first with `stack` (room for every node), and
+ * fills the summary fields from the dataset node's own triples.
+ */
+static int walk_dataset(hv_dataset_graph *ds, page_index *ix, size_t root,
+                        size_t walk, size_t *stack, hv_error *err)
+{
+  const hv_graph *g = ix->g;
+  size_t top = 0, q;
+  const hv_term *last_dist = NULL;
+
+  ix->nodes[root].stamp = walk + 1;
+  stack[top++] = root;
+  while (top > 0) {
+    size_t cur = stack[--top];
+    for (q = ix->nodes[cur].first_quad; q != NONE; q = ix->next[q]) {
+      const hv_quad *quad = &g->quads[q];
+      size_t o = ix->obj[q];
+
+      if (hv_graph_add(&ds->graph, quad, err) < 0)
+        return HV_ENOMEM;
+      if (cur == root) {
+        if (is_iri(&quad->p, HV_DCAT "distribution") &&
+            (!last_dist || !hv_term_equal(last_dist, &quad->o))) {
+          ds->distributions++;
+          last_dist = &quad->o;
+        } else if (is_iri(&quad->p, HV_DCT "identifier") &&
+                   quad->o.kind == HV_TERM_LITERAL && !ds->identifier) {
+          if (!(ds->identifier = hv_strdup(quad->o.value)))
+            return hv_error_oom(err);
+        } else if (is_iri(&quad->p, HV_DCT "modified") &&
+                   quad->o.kind == HV_TERM_LITERAL && !ds->modified) {
+          if (!(ds->modified = hv_strdup(quad->o.value)))
+            return hv_error_oom(err);
+        }
+      }
+      /* Classes are vocabulary, not part of the dataset's description. */
+      if (o == NONE || is_iri(&quad->p, HV_RDF "type"))
+        continue;
+      if (ix->nodes[o].stamp == walk + 1 || ix->nodes[o].first_quad == NONE ||
+          (ix->nodes[o].flags & (NODE_DATASET | NODE_STOP)))
+        continue;
+      ix->nodes[o].stamp = walk + 1;
+      stack[top++] = o;
+    }
+  }
+  return 0;
+}
+
+/* Sort helper: qsort has no payload, so node order is precomputed. */
+typedef struct order_item {
+  size_t first_seen;
+  size_t node;
+} order_item;
+
+static int cmp_order(const void *a, const void *b)
+{
+  const order_item *x = a, *y = b;
+
+  return x->first_seen < y->first_seen ? -1 : x->first_seen > y->first_seen;
+}
+
+/* Returns the first literal value of predicate on node, or NULL. */
+static const char *first_literal(const page_index *ix, size_t nd,
+                                 const char *predicate)
+{
+  size_t q;
+
+  for (q = ix->nodes[nd].first_quad; q != NONE; q = ix->next[q])
+    if (is_iri(&ix->g->quads[q].p, predicate) &&
+        ix->g->quads[q].o.kind == HV_TERM_LITERAL)
+      return ix->g->quads[q].o.value;
+  return NULL;
+}
+
+static int split(hv_page *page, page_index *ix, hv_arena *scratch,
+                 hv_error *err)
+{
+  order_item *order = NULL;
+  size_t *stack = NULL;
+  size_t n_order = 0, i;
+  int rc = 0;
+
+  for (i = 0; i < ix->n_nodes; i++)
+    n_order += (ix->nodes[i].flags & NODE_DATASET) != 0;
+  if (n_order == 0)
+    goto cleanup;
+  if (!(order = hv_calloc(n_order, sizeof(*order))) ||
+      !(stack = hv_calloc(ix->n_nodes, sizeof(*stack))) ||
+      !(page->datasets = hv_calloc(n_order, sizeof(*page->datasets))) ||
+      !(page->rejected = hv_calloc(n_order, sizeof(*page->rejected)))) {
+    rc = hv_error_oom(err);
+    goto cleanup;
+  }
+  n_order = 0;
+  for (i = 0; i < ix->n_nodes; i++)
+    if (ix->nodes[i].flags & NODE_DATASET) {
+      order[n_order].first_seen = ix->nodes[i].first_seen;
+      order[n_order++].node = i;
+    }
+  qsort(order, n_order, sizeof(*order), cmp_order);
+
+  for (i = 0; i < n_order; i++) {
+    size_t nd = order[i].node;
+    const node *root = &ix->nodes[nd];
+    hv_dataset_graph *ds;
+    const char *id = NULL;
+
+    if (root->first_quad == NONE) {
+      rc = reject(page, root, "is referenced but not described on this page",
+                  err);
+      if (rc < 0)
+        goto cleanup;
+      continue;
+    }
+    if (root->kind == HV_TERM_BLANK) {
+      const char *raw = first_literal(ix, nd, HV_DCT "identifier");
+      if (raw && !(id = trimmed(scratch, raw))) {
+        rc = hv_error_oom(err);
+        goto cleanup;
+      }
+      if (!id || !id[0]) {
+        rc = reject(page, root,
+                    raw ? "has no IRI and an empty dct:identifier"
+                        : "has no IRI and no dct:identifier",
+                    err);
+        if (rc < 0)
+          goto cleanup;
+        continue;
+      }
+    }
+    ds = &page->datasets[page->n_datasets++];
+    hv_graph_init(&ds->graph);
+    if (root->kind == HV_TERM_IRI) {
+      if (!(ds->uri = hv_strdup(root->value)) ||
+          !(ds->key = hv_strdup(root->value))) {
+        rc = hv_error_oom(err);
+        goto cleanup;
+      }
+    } else {
+      size_t n = strlen(KEY_PREFIX) + strlen(id) + 1;
+      if (!(ds->key = hv_malloc(n))) {
+        rc = hv_error_oom(err);
+        goto cleanup;
+      }
+      snprintf(ds->key, n, "%s%s", KEY_PREFIX, id);
+    }
+    if ((rc = walk_dataset(ds, ix, nd, i, stack, err)) < 0)
+      goto cleanup;
+  }
+
+cleanup:
+  hv_free(order);
+  hv_free(stack);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry points                                                        */
+/* ------------------------------------------------------------------ */
+
+int hv_page_decode(hv_page *out, const char *body, size_t len,
+                   const char *content_type, const char *format_hint,
+                   const char *page_url, hv_error *err)
+{
+  hv_graph g;
+  hv_arena scratch;
+  page_index ix;
+  const char *syntax;
+  int rc;
+
+  hv_graph_init(&g);
+  hv_arena_init(&scratch);
+  memset(&ix, 0, sizeof(ix));
+  if (!(syntax = hv_page_pick_syntax(body, len, content_type, format_hint,
+                                     err))) {
+    rc = err ? err->code : HV_EFORMAT;
+    goto cleanup;
+  }
+  /* raptor 2.0.15's N-Triples parser leaks the terms of a malformed line
+   * and accepts lines without the final dot; every N-Triples document is
+   * also Turtle, and the Turtle parser is strict and leak-free. */
+  if (strcmp(syntax, "ntriples") == 0)
+    syntax = "turtle";
+  out->syntax = syntax;
+  if (strcmp(syntax, "turtle") == 0)
+    rc = parse_turtle(out, &g, body, len, page_url, err);
+  else
+    rc = hv_rdf_parse(&g, syntax, body, len, page_url, err);
+  if (rc < 0) {
+    if (rc == HV_EPARSE)
+      hv_error_prefix(err, "%s ", syntax);
+    goto cleanup;
+  }
+  out->triples = g.len;
+  if ((rc = index_build(&ix, &g, err)) < 0 ||
+      (rc = find_next(out, &ix, &scratch, page_url, err)) < 0 ||
+      (rc = split(out, &ix, &scratch, err)) < 0)
+    goto cleanup;
+
+cleanup:
+  index_fini(&ix);
+  hv_arena_fini(&scratch);
+  hv_graph_fini(&g);
+  return rc;
+}
+
+void hv_page_fini(hv_page *page)
+{
+  size_t i;
+
+  if (!page)
+    return;
+  for (i = 0; i < page->n_datasets; i++) {
+    hv_dataset_graph *ds = &page->datasets[i];
+    hv_free(ds->key);
+    hv_free(ds->uri);
+    hv_free(ds->identifier);
+    hv_free(ds->modified);
+    hv_graph_fini(&ds->graph);
+  }
+  for (i = 0; i < page->n_rejected; i++) {
+    hv_free(page->rejected[i].subject);
+    hv_free(page->rejected[i].reason);
+  }
+  hv_free(page->datasets);
+  hv_free(page->rejected);
+  hv_free(page->next_url);
+  hv_free(page->warning);
+  memset(page, 0, sizeof(*page));
+}
