@@ -316,6 +316,14 @@ static int prepare(canon *c, const hv_graph *g)
     const hv_quad *src = &g->quads[i];
     const hv_term *t[4] = {&src->s, &src->p, &src->o, &src->g};
 
+    if (src->s.kind == HV_TERM_NONE || src->p.kind == HV_TERM_NONE ||
+        src->o.kind == HV_TERM_NONE) {
+      rc = hv_error_set(c->err, HV_EINVAL,
+                        "RDFC-1.0: quad %zu lacks a subject, predicate or "
+                        "object",
+                        i + 1);
+      goto cleanup;
+    }
     if (src->p.kind == HV_TERM_BLANK) {
       rc = hv_error_set(c->err, HV_EINVAL,
                         "RDFC-1.0: quad %zu has blank node _:%s as predicate",

@@ -21,14 +21,17 @@
  *
  * Returns 0, HV_ENOMEM, HV_ETOOBIG (out's cap) or HV_ELIMIT when the
  * graph needs more hash work than the algorithm's safety limit allows
- * (a "poison" graph of many indistinguishable blank nodes).
+ * (a "poison" graph of many indistinguishable blank nodes); HV_EINVAL
+ * for malformed quads as listed at hv_rdfc10_canonicalize_opts. On
+ * failure out keeps its old content.
  */
 int hv_rdfc10_canonicalize(const hv_graph *g, hv_buf *out, hv_error *err);
 
 /*
  * Canonicalizes g and writes the hex SHA-256 of its canonical N-Quads to
  * hash_out. If nquads_out is not NULL the canonical document is appended
- * to it as well.
+ * to it as well. Returns what hv_rdfc10_canonicalize returns; on failure
+ * hash_out is not written and nquads_out keeps its old content.
  */
 int hv_rdfc10_hash(const hv_graph *g, char hash_out[HV_SHA256_HEX_LEN + 1],
                    hv_buf *nquads_out, hv_error *err);
@@ -69,8 +72,9 @@ typedef struct hv_rdfc10_opts {
  *
  * Returns 0, HV_ENOMEM, HV_ETOOBIG, HV_ELIMIT (more work than
  * opts->work_limit, or N-degree hashing nested deeper than 512 levels
- * along a chain of look-alike blank nodes), or HV_EINVAL for a quad that has a blank node as
- * predicate or an unsupported options version.
+ * along a chain of look-alike blank nodes), or HV_EINVAL for a quad
+ * without subject, predicate or object, a quad with a blank node as
+ * predicate, or unsupported options.
  */
 int hv_rdfc10_canonicalize_opts(const hv_graph *g, const hv_rdfc10_opts *opts,
                                 hv_buf *out, hv_error *err);

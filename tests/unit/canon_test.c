@@ -595,6 +595,18 @@ static void bad_input_and_small_output_are_refused(void **state)
   assert_string_equal(err.msg,
                       "RDFC-1.0: quad 1 has blank node _:pred as predicate");
   assert_string_equal(out.ptr, "x");
+
+  /* A quad without an object names its position in the graph. */
+  q.p.kind = HV_TERM_IRI;
+  q.o.kind = HV_TERM_NONE;
+  HV_ASSERT_OK(hv_graph_add(&g, &q, &err), &err);
+  g.quads[0] = g.quads[1] = g.quads[2]; /* only the third is kept broken */
+  g.quads[0].o.kind = g.quads[1].o.kind = HV_TERM_LITERAL;
+  g.quads[0].o.value = g.quads[1].o.value = "o";
+  assert_int_equal(hv_rdfc10_canonicalize(&g, &out, &err), HV_EINVAL);
+  assert_string_equal(
+      err.msg, "RDFC-1.0: quad 3 lacks a subject, predicate or object");
+  assert_string_equal(out.ptr, "x");
   hv_buf_fini(&out);
   hv_graph_fini(&g);
 }
