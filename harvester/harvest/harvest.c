@@ -161,13 +161,22 @@ static int ledger_add(source_job *job, const hv_ledger_counts *delta,
   return rc;
 }
 
-/* Counts a failed page (its requests and bytes were still spent). */
-static void page_fail(page_job *pj, const char *cause)
+/*
+ * Counts a failed page (its requests and bytes were still spent). cause
+ * names the page URL already when it comes from the fetcher.
+ */
+static void page_fail_as(page_job *pj, const char *cause, int names_url)
 {
   source_job *job = pj->job;
   hv_error err = HV_ERROR_INIT;
 
-  source_note_failure(job, "page %s: %s", pj->url, cause);
+  if (names_url)
+    source_note_failure(job, "%s", cause);
+  else
+    source_note_failure(job, "page %s: %s", pj->url, cause);
+  /* The page counts once, as failed, however far it got. */
+  pj->delta.pages_fetched = 0;
+  pj->delta.pages_not_modified = 0;
   pj->delta.pages_failed = 1;
   if (hv_store_begin(job->h->store, &err) < 0 ||
       ledger_add(job, &pj->delta, &err) < 0 ||
@@ -177,6 +186,11 @@ static void page_fail(page_job *pj, const char *cause)
   }
   page_job_free(pj);
   source_finish(job);
+}
+
+static void page_fail(page_job *pj, const char *cause)
+{
+  page_fail_as(pj, cause, 0);
 }
 
 /* Goes on with the next page, or finishes the source. next may be NULL. */
@@ -391,7 +405,7 @@ static void on_fetched(int status, const hv_fetch_result *result,
   pj->delta.requests = result->attempts;
   pj->delta.bytes = (int64_t)result->bytes;
   if (status < 0) {
-    page_fail(pj, ferr->msg);
+    page_fail_as(pj, ferr->msg, 1);
     return;
   }
   /* A 304 need not repeat the validators; then the stored ones stay. */

@@ -90,9 +90,14 @@ static const char *const stmt_sql[ST_COUNT] = {
         " next_url = excluded.next_url, last_run = excluded.last_run",
     /* Rows already seen in this run were counted when they were seen. */
     [ST_PAGE_KEEP] =
+        /* Only the datasets the page delivered when it was last
+         * processed: one that vanished from it then (in a run that
+         * failed or was held) must not be revived by a 304. */
         "UPDATE dataset SET last_seen_run = ?3"
         " WHERE source_id = ?1 AND page_url = ?2 AND status = 'active'"
-        " AND last_seen_run <> ?3 RETURNING distributions",
+        " AND last_seen_run <> ?3 AND last_seen_run = (SELECT last_run"
+        " FROM page WHERE source_id = ?1 AND url = ?2)"
+        " RETURNING distributions",
     [ST_DS_SELECT] =
         "SELECT id, hash, status, last_seen_run, page_url FROM dataset"
         " WHERE source_id = ?1 AND key = ?2",

@@ -144,8 +144,10 @@ int hv_store_page_put(hv_store *s, int64_t source_id, const char *url,
 /*
  * For a page that did not change (304 or same content hash): marks the
  * active datasets last delivered by that page as seen in run_id and
- * reports how many there are and their distributions. Datasets already
- * seen earlier in run_id are not counted again. Either out may be NULL.
+ * reports how many there are and their distributions. Only datasets
+ * the page delivered when it was last processed are kept: one that had
+ * vanished from it then (in a failed or held run) stays unseen. Datasets
+ * already seen earlier in run_id are not counted again. Either out may be NULL.
  */
 int hv_store_page_keep(hv_store *s, int64_t source_id, const char *url,
                        int64_t run_id, size_t *datasets_out,

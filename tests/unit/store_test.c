@@ -597,6 +597,42 @@ static void pages_put_get_keep(void **state)
   assert_int_equal(datasets, 0);
 }
 
+/* Records page url as processed in run (as the harvester does). */
+static void put_page(hv_store *s, int64_t src, const char *url, int64_t run)
+{
+  hv_page_row row = {"\"etag\"", NULL, "content-hash", NULL};
+  hv_error err = HV_ERROR_INIT;
+
+  HV_ASSERT_OK(hv_store_page_put(s, src, url, &row, run, &err), &err);
+}
+
+static void keep_does_not_revive_what_vanished_from_the_page(void **state)
+{
+  fixture *f = *state;
+  hv_error err = HV_ERROR_INIT;
+  int64_t src = add_source(f->s, "st-open", "15");
+  int64_t r1 = begin_run(f->s, src), r2, r3;
+  const char *p1 = "https://st.example/1";
+  size_t datasets = 0, dists = 0, active = 0, unseen = 0;
+
+  upsert(f->s, src, r1, "a", "ha", "A", p1, 1);
+  upsert(f->s, src, r1, "b", "hb", "B", p1, 1);
+  put_page(f->s, src, p1, r1);
+  /* Run 2 (held, so nothing deleted): the page no longer has "b". */
+  r2 = begin_run(f->s, src);
+  upsert(f->s, src, r2, "a", "ha", "A", p1, 1);
+  put_page(f->s, src, p1, r2);
+  /* Run 3: the page answers 304; "b" must stay unseen. */
+  r3 = begin_run(f->s, src);
+  HV_ASSERT_OK(hv_store_page_keep(f->s, src, p1, r3, &datasets, &dists, &err),
+               &err);
+  assert_int_equal(datasets, 1);
+  HV_ASSERT_OK(hv_store_dataset_counts(f->s, src, r3, &active, &unseen, &err),
+               &err);
+  assert_int_equal(active, 2);
+  assert_int_equal(unseen, 1);
+}
+
 static void moved_dataset_is_kept_by_its_new_page(void **state)
 {
   fixture *f = *state;
@@ -614,6 +650,8 @@ static void moved_dataset_is_kept_by_its_new_page(void **state)
                    HV_CHANGE_UNCHANGED);
   assert_int_equal(upsert(f->s, src, r2, "b", "hb", "B", p2, 3),
                    HV_CHANGE_UNCHANGED);
+  put_page(f->s, src, p1, r2);
+  put_page(f->s, src, p2, r2);
   /* Run 3: both pages unchanged; each keeps only its own dataset. */
   r3 = begin_run(f->s, src);
   HV_ASSERT_OK(hv_store_page_keep(f->s, src, p1, r3, &datasets, &dists, &err),
@@ -1252,6 +1290,7 @@ int main(int argc, char **argv)
       T(state_keys),
       T(runs_begin_finish_list),
       T(pages_put_get_keep),
+      T(keep_does_not_revive_what_vanished_from_the_page),
       T(moved_dataset_is_kept_by_its_new_page),
       T(page_of_unknown_source_is_estore),
       T(upsert_new_unchanged_updated_repeated),

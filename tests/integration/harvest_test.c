@@ -1,0 +1,794 @@
+/*
+ * End-to-end runs against a real HTTP server on loopback with faults
+ * injected: every bad input the harvester must survive, and the rules
+ * that protect a catalog (nothing deleted by a failed or truncated run,
+ * the mass-deletion hold). Each test uses a fresh SQLite store in a
+ * temporary directory and a fresh fault server.
+ */
+#include "tools/hvtest.h"
+#include "tools/fault_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harvest/harvest.h"
+#include "sinks/files.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+typedef struct fixture {
+  char *dir;
+  char db[512];
+  hv_store *store;
+  hv_fault_server *srv;
+  hv_harvest_opts opts;
+  hv_source sources[4];
+  size_t n_sources;
+  char urls[4][256];
+  hv_source_report *reports;
+  size_t n_reports;
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = hv_calloc(1, sizeof(*f));
+  hv_harvest_opts defaults = HV_HARVEST_OPTS_INIT;
+  hv_error err = HV_ERROR_INIT;
+
+  assert_non_null(f);
+  f->dir = hv_test_tmpdir();
+  assert_non_null(f->dir);
+  snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
+  HV_ASSERT_OK(hv_store_open(&f->store, f->db, &err), &err);
+  HV_ASSERT_OK(hv_fault_server_start(&f->srv, &err), &err);
+  f->opts = defaults;
+  f->opts.fetch.allow_loopback = 1;
+  f->opts.fetch.max_attempts = 3;
+  f->opts.fetch.backoff_base_ms = 20;
+  f->opts.fetch.backoff_max_ms = 3000;
+  f->opts.fetch.total_timeout_ms = 3000;
+  f->opts.fetch.connect_timeout_ms = 1000;
+  *state = f;
+  return 0;
+}
+
+static void free_reports(fixture *f)
+{
+  hv_source_reports_free(f->reports, f->n_reports);
+  f->reports = NULL;
+  f->n_reports = 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+  size_t i;
+
+  free_reports(f);
+  for (i = 0; i < f->n_sources; i++)
+    hv_source_fini(&f->sources[i]);
+  hv_fault_server_stop(f->srv);
+  hv_store_close(f->store);
+  hv_test_rmtree(f->dir);
+  hv_free(f->dir);
+  hv_free(f);
+  return 0;
+}
+
+/* Registers a source whose first page is path on the fault server. */
+static hv_source *add_source(fixture *f, const char *name, const char *state,
+                             const char *path)
+{
+  hv_source src;
+  hv_error err = HV_ERROR_INIT;
+  char url[256];
+
+  memset(&src, 0, sizeof(src));
+  src.name = (char *)name;
+  src.state = (char *)state;
+  src.kind = "dcat-rdf";
+  src.url = hv_fault_server_url(f->srv, path, url, sizeof(url));
+  src.enabled = 1;
+  HV_ASSERT_OK(hv_store_source_add(f->store, &src, &err), &err);
+  HV_ASSERT_OK(hv_store_source_get(f->store, name,
+                                   &f->sources[f->n_sources], &err),
+               &err);
+  return &f->sources[f->n_sources++];
+}
+
+/* Runs all registered sources; returns the first source's report. */
+static hv_source_report *run(fixture *f)
+{
+  hv_error err = HV_ERROR_INIT;
+
+  free_reports(f);
+  HV_ASSERT_OK(hv_harvest_run(f->store, f->sources, f->n_sources, &f->opts,
+                              &f->reports, &err),
+               &err);
+  f->n_reports = f->n_sources;
+  return &f->reports[0];
+}
+
+/*
+ * A Turtle page with datasets first..first+count-1, each with a
+ * blank-node publisher and two distributions; a Hydra view pointing at
+ * next_url when it is not NULL.
+ */
+static char *turtle_page(const char *page_url, int first, int count,
+                         const char *next_url)
+{
+  hv_buf b = HV_BUF_INIT(1 << 24);
+  int i;
+
+  hv_buf_addstr(&b, "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n"
+                    "@prefix dct: <http://purl.org/dc/terms/> .\n"
+                    "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+                    "@prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n"
+                    "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n");
+  hv_buf_addf(&b, "<http://example.org/catalog> a dcat:Catalog");
+  for (i = first; i < first + count; i++)
+    hv_buf_addf(&b, " ;\n  dcat:dataset <http://example.org/ds/%d>", i);
+  hv_buf_addstr(&b, " .\n");
+  for (i = first; i < first + count; i++)
+    hv_buf_addf(&b,
+                "<http://example.org/ds/%d> a dcat:Dataset ;\n"
+                "  dct:identifier \"ds-%d\" ;\n"
+                "  dct:title \"Datensatz %d\"@de ;\n"
+                "  dct:modified \"2026-01-%02d\"^^xsd:date ;\n"
+                "  dct:publisher [ a foaf:Organization ; foaf:name \"Amt "
+                "%d\" ] ;\n"
+                "  dcat:distribution <http://example.org/ds/%d/csv>, "
+                "<http://example.org/ds/%d/json> .\n"
+                "<http://example.org/ds/%d/csv> a dcat:Distribution ;\n"
+                "  dcat:accessURL <http://example.org/files/%d.csv> .\n"
+                "<http://example.org/ds/%d/json> a dcat:Distribution ;\n"
+                "  dcat:accessURL <http://example.org/files/%d.json> .\n",
+                i, i, i, i % 28 + 1, i % 7, i, i, i, i, i, i);
+  hv_buf_addf(&b, "<%s> a hydra:PartialCollectionView", page_url);
+  if (next_url)
+    hv_buf_addf(&b, " ;\n  hydra:next <%s>", next_url);
+  hv_buf_addstr(&b, " .\n");
+  return hv_buf_detach(&b, NULL);
+}
+
+/* Scripts path to answer with a Turtle page of datasets (ETag "tag"). */
+static void serve_page(fixture *f, const char *path, int first, int count,
+                       const char *next_path, const char *etag)
+{
+  hv_fault_step step;
+  hv_error err = HV_ERROR_INIT;
+  char url[256], next[256];
+  char *body;
+
+  body = turtle_page(hv_fault_server_url(f->srv, path, url, sizeof(url)),
+                     first, count,
+                     next_path ? hv_fault_server_url(f->srv, next_path, next,
+                                                     sizeof(next))
+                               : NULL);
+  memset(&step, 0, sizeof(step));
+  step.content_type = "text/turtle; charset=utf-8";
+  step.body = body;
+  step.len = strlen(body);
+  step.etag = etag;
+  HV_ASSERT_OK(hv_fault_server_route(f->srv, path, &step, 1, &err), &err);
+  hv_free(body);
+}
+
+static void serve_raw(fixture *f, const char *path, int status,
+                      const char *content_type, const char *body,
+                      hv_fault_kind fault)
+{
+  hv_fault_step step;
+  hv_error err = HV_ERROR_INIT;
+
+  memset(&step, 0, sizeof(step));
+  step.status = status;
+  step.content_type = content_type;
+  step.body = body;
+  step.len = body ? strlen(body) : 0;
+  step.fault = fault;
+  HV_ASSERT_OK(hv_fault_server_route(f->srv, path, &step, 1, &err), &err);
+}
+
+static void active_counts(fixture *f, const hv_source *src, size_t *active)
+{
+  hv_error err = HV_ERROR_INIT;
+  size_t unseen;
+
+  HV_ASSERT_OK(hv_store_dataset_counts(f->store, src->id, 0, active, &unseen,
+                                       &err),
+               &err);
+}
+
+static void assert_contains(const char *haystack, const char *needle)
+{
+  if (!haystack || !strstr(haystack, needle))
+    fail_msg("expected \"%s\" in \"%s\"", needle,
+             haystack ? haystack : "(null)");
+}
+
+/* ---- the good path ---------------------------------------------------- */
+
+static void paged_source_is_harvested_and_reharvest_uses_etags(void **state)
+{
+  fixture *f = *state;
+  hv_source *src;
+  hv_source_report *r;
+  size_t active;
+
+  serve_page(f, "/p1", 0, 5, "/p2", "\"e1\"");
+  serve_page(f, "/p2", 5, 5, "/p3", "\"e2\"");
+  serve_page(f, "/p3", 10, 2, NULL, "\"e3\"");
+  src = add_source(f, "hh", "02", "/p1");
+
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_null(r->message);
+  assert_int_equal(r->counts.pages_fetched, 3);
+  assert_int_equal(r->counts.datasets_new, 12);
+  assert_int_equal(r->counts.distributions, 24);
+  assert_int_equal(r->counts.requests, 3);
+  assert_true(r->counts.bytes > 0);
+  active_counts(f, src, &active);
+  assert_int_equal(active, 12);
+
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.pages_not_modified, 3);
+  assert_int_equal(r->counts.pages_fetched, 0);
+  assert_int_equal(r->counts.datasets_unchanged, 12);
+  assert_int_equal(r->counts.datasets_new, 0);
+  assert_int_equal(r->counts.distributions, 24);
+  {
+    char inm[64];
+    assert_true(hv_fault_server_header(f->srv, "/p2", "If-None-Match", inm,
+                                       sizeof(inm)));
+    assert_string_equal(inm, "\"e2\"");
+  }
+}
+
+static void unchanged_body_without_etag_is_not_decoded_again(void **state)
+{
+  fixture *f = *state;
+  hv_source_report *r;
+
+  serve_page(f, "/p1", 0, 3, NULL, NULL);
+  add_source(f, "nrw", "05", "/p1");
+  r = run(f);
+  assert_int_equal(r->counts.datasets_new, 3);
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.pages_not_modified, 1);
+  assert_int_equal(r->counts.datasets_unchanged, 3);
+}
+
+static void changed_dataset_counts_as_updated(void **state)
+{
+  fixture *f = *state;
+  hv_source_report *r;
+  char url[256];
+  char *body, *pos;
+
+  serve_page(f, "/p1", 0, 3, NULL, NULL);
+  add_source(f, "be", "11", "/p1");
+  run(f);
+  body = turtle_page(hv_fault_server_url(f->srv, "/p1", url, sizeof(url)), 0,
+                     3, NULL);
+  pos = strstr(body, "Datensatz 1\"");
+  assert_non_null(pos);
+  pos[0] = 'd'; /* one title changes */
+  serve_raw(f, "/p1", 200, "text/turtle", body, HV_FAULT_NONE);
+  hv_free(body);
+  r = run(f);
+  assert_int_equal(r->counts.datasets_updated, 1);
+  assert_int_equal(r->counts.datasets_unchanged, 2);
+}
+
+static void vanished_datasets_are_deleted_within_the_share(void **state)
+{
+  fixture *f = *state;
+  hv_source *src;
+  hv_source_report *r;
+  size_t active;
+
+  serve_page(f, "/p1", 0, 10, NULL, NULL);
+  src = add_source(f, "sn", "14", "/p1");
+  run(f);
+  serve_page(f, "/p1", 0, 8, NULL, NULL); /* 2 of 10 = 20 % vanish */
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.datasets_deleted, 2);
+  active_counts(f, src, &active);
+  assert_int_equal(active, 8);
+}
+
+static void mass_deletion_is_held_unless_allowed(void **state)
+{
+  fixture *f = *state;
+  hv_source *src;
+  hv_source_report *r;
+  size_t active;
+
+  serve_page(f, "/p1", 0, 10, NULL, NULL);
+  src = add_source(f, "st", "15", "/p1");
+  run(f);
+  serve_page(f, "/p1", 0, 5, NULL, NULL); /* half of them vanish */
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_HELD);
+  assert_contains(r->message, "5 of 10");
+  assert_int_equal(r->counts.datasets_deleted, 0);
+  active_counts(f, src, &active);
+  assert_int_equal(active, 10);
+
+  f->opts.allow_mass_delete = 1;
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.datasets_deleted, 5);
+  active_counts(f, src, &active);
+  assert_int_equal(active, 5);
+}
+
+static void catalog_with_zero_datasets(void **state)
+{
+  fixture *f = *state;
+  hv_source *src;
+  hv_source_report *r;
+  size_t active;
+
+  serve_page(f, "/p1", 0, 0, NULL, NULL);
+  src = add_source(f, "hb", "04", "/p1");
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.datasets_new, 0);
+
+  /* A catalog that suddenly delivers nothing is suspicious: held. */
+  serve_page(f, "/p1", 0, 4, NULL, NULL);
+  run(f);
+  serve_page(f, "/p1", 0, 0, NULL, NULL);
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_HELD);
+  active_counts(f, src, &active);
+  assert_int_equal(active, 4);
+}
+
+/* ---- failures that must delete nothing -------------------------------- */
+
+/* Harvests 6 datasets over two pages, then breaks page 2 with `break_it`
+ * and checks that the failed run deletes nothing and names the page. */
+static hv_source_report *second_page_breaks(fixture *f, const char *cause,
+                                            void (*break_it)(fixture *))
+{
+  hv_source *src;
+  hv_source_report *r;
+  char url[256];
+  size_t active;
+
+  serve_page(f, "/p1", 0, 3, "/p2", NULL);
+  serve_page(f, "/p2", 3, 3, NULL, NULL);
+  src = add_source(f, "bb", "12", "/p1");
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.datasets_new, 6);
+
+  break_it(f);
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_FAILED);
+  assert_int_equal(r->counts.pages_failed, 1);
+  assert_int_equal(r->counts.datasets_deleted, 0);
+  assert_contains(r->message, hv_fault_server_url(f->srv, "/p2", url,
+                                                  sizeof(url)));
+  assert_contains(r->message, cause);
+  active_counts(f, src, &active);
+  assert_int_equal(active, 6);
+  return r;
+}
+
+static void break_500(fixture *f)
+{
+  serve_raw(f, "/p2", 500, "text/plain", "down", HV_FAULT_NONE);
+}
+
+static void break_garbage(fixture *f)
+{
+  serve_raw(f, "/p2", 200, "text/turtle",
+            "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n"
+            "<a> <b> ;;; this is not turtle ]]",
+            HV_FAULT_NONE);
+}
+
+static void break_html(fixture *f)
+{
+  serve_raw(f, "/p2", 200, "text/html",
+            "<!DOCTYPE html><html><head><title>Wartungsarbeiten</title>"
+            "</head><body>Bitte später erneut versuchen</body></html>",
+            HV_FAULT_NONE);
+}
+
+static void break_json(fixture *f)
+{
+  serve_raw(f, "/p2", 200, "application/json",
+            "{\"success\": true, \"result\": {\"count\": 0}}", HV_FAULT_NONE);
+}
+
+static void break_truncate(fixture *f)
+{
+  char url[256];
+  char *body = turtle_page(hv_fault_server_url(f->srv, "/p2", url,
+                                               sizeof(url)),
+                           3, 3, NULL);
+  serve_raw(f, "/p2", 200, "text/turtle", body, HV_FAULT_TRUNCATE);
+  hv_free(body);
+}
+
+static void break_endless(fixture *f)
+{
+  serve_raw(f, "/p2", 200, "text/turtle", "# endless comment line\n",
+            HV_FAULT_ENDLESS);
+  f->opts.fetch.max_body = 64 * 1024;
+}
+
+static void break_slow(fixture *f)
+{
+  hv_fault_step step;
+  hv_error err = HV_ERROR_INIT;
+
+  memset(&step, 0, sizeof(step));
+  step.content_type = "text/turtle";
+  step.body = "# slow\n";
+  step.len = 7;
+  step.delay_ms = 3000;
+  HV_ASSERT_OK(hv_fault_server_route(f->srv, "/p2", &step, 1, &err), &err);
+  f->opts.fetch.total_timeout_ms = 500;
+  f->opts.fetch.max_attempts = 2;
+}
+
+static void page_with_500s_fails_and_deletes_nothing(void **state)
+{
+  hv_source_report *r = second_page_breaks(*state, "HTTP 500", break_500);
+
+  assert_int_equal(r->counts.requests, 1 + 3); /* p1 + three attempts */
+}
+
+static void garbage_page_fails_and_deletes_nothing(void **state)
+{
+  second_page_breaks(*state, "line 2", break_garbage);
+}
+
+static void html_error_page_with_200_fails(void **state)
+{
+  second_page_breaks(*state, "HTML", break_html);
+}
+
+static void wrong_format_page_fails(void **state)
+{
+  second_page_breaks(*state, "JSON", break_json);
+}
+
+static void truncated_page_fails(void **state)
+{
+  second_page_breaks(*state, "trunc", break_truncate);
+}
+
+static void endless_page_hits_the_body_cap(void **state)
+{
+  second_page_breaks(*state, "65536", break_endless);
+}
+
+static void slow_page_times_out(void **state)
+{
+  second_page_breaks(*state, "timed out", break_slow);
+}
+
+static void next_link_to_missing_page_fails_the_run(void **state)
+{
+  fixture *f = *state;
+  hv_source *src;
+  hv_source_report *r;
+  size_t active;
+
+  serve_page(f, "/p1", 0, 3, "/p2", NULL);
+  serve_page(f, "/p2", 3, 3, NULL, NULL);
+  src = add_source(f, "mv", "13", "/p1");
+  run(f);
+  /* Page 2 now announces a page 3 that does not exist, and lost a
+   * dataset: the failed run must keep it. */
+  serve_page(f, "/p2", 3, 2, "/p3", NULL);
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_FAILED);
+  assert_contains(r->message, "/p3");
+  assert_contains(r->message, "HTTP 404");
+  assert_int_equal(r->counts.datasets_deleted, 0);
+  active_counts(f, src, &active);
+  assert_int_equal(active, 6);
+}
+
+static void retries_500s_then_succeeds(void **state)
+{
+  fixture *f = *state;
+  hv_fault_step steps[3];
+  hv_error err = HV_ERROR_INIT;
+  hv_source_report *r;
+  char url[256];
+  char *body = turtle_page(hv_fault_server_url(f->srv, "/p1", url,
+                                               sizeof(url)),
+                           0, 2, NULL);
+
+  memset(steps, 0, sizeof(steps));
+  steps[0].status = 500;
+  steps[1].status = 503;
+  steps[2].content_type = "text/turtle";
+  steps[2].body = body;
+  steps[2].len = strlen(body);
+  HV_ASSERT_OK(hv_fault_server_route(f->srv, "/p1", steps, 3, &err), &err);
+  hv_free(body);
+  add_source(f, "th", "16", "/p1");
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.requests, 3);
+  assert_int_equal(r->counts.datasets_new, 2);
+}
+
+static void honours_retry_after_on_429(void **state)
+{
+  fixture *f = *state;
+  hv_fault_step steps[2];
+  hv_error err = HV_ERROR_INIT;
+  hv_source_report *r;
+  char url[256];
+  char *body = turtle_page(hv_fault_server_url(f->srv, "/p1", url,
+                                               sizeof(url)),
+                           0, 2, NULL);
+  uint64_t start;
+
+  memset(steps, 0, sizeof(steps));
+  steps[0].status = 429;
+  steps[0].headers = "Retry-After: 1";
+  steps[1].content_type = "text/turtle";
+  steps[1].body = body;
+  steps[1].len = strlen(body);
+  HV_ASSERT_OK(hv_fault_server_route(f->srv, "/p1", steps, 2, &err), &err);
+  hv_free(body);
+  add_source(f, "rp", "07", "/p1");
+  start = uv_hrtime();
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.requests, 2);
+  assert_true(uv_hrtime() - start >= 900000000ull);
+}
+
+static void source_down_fails_cleanly(void **state)
+{
+  fixture *f = *state;
+  hv_source src, *s;
+  hv_error err = HV_ERROR_INIT;
+  hv_source_report *r;
+
+  memset(&src, 0, sizeof(src));
+  src.name = "down";
+  src.state = "03";
+  src.kind = "dcat-rdf";
+  src.url = "http://127.0.0.1:1/catalog.ttl"; /* nothing listens on port 1 */
+  src.enabled = 1;
+  HV_ASSERT_OK(hv_store_source_add(f->store, &src, &err), &err);
+  s = &f->sources[f->n_sources++];
+  HV_ASSERT_OK(hv_store_source_get(f->store, "down", s, &err), &err);
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_FAILED);
+  assert_contains(r->message, "http://127.0.0.1:1/catalog.ttl");
+  assert_int_equal(r->counts.pages_failed, 1);
+  assert_int_equal(r->counts.requests, 3);
+}
+
+static void paging_loop_stops_and_completes(void **state)
+{
+  fixture *f = *state;
+  hv_source_report *r;
+
+  serve_page(f, "/a", 0, 2, "/b", NULL);
+  serve_page(f, "/b", 2, 2, "/a", NULL);
+  add_source(f, "loop", "06", "/a");
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.pages_fetched, 2);
+  assert_int_equal(r->counts.datasets_new, 4);
+  assert_int_equal(hv_fault_server_hits(f->srv, "/a"), 1);
+  assert_int_equal(hv_fault_server_hits(f->srv, "/b"), 1);
+}
+
+static void page_cap_cuts_paging_and_deletes_nothing(void **state)
+{
+  fixture *f = *state;
+  hv_source_report *r;
+
+  serve_page(f, "/p1", 0, 2, "/p2", NULL);
+  serve_page(f, "/p2", 2, 2, "/p3", NULL);
+  serve_page(f, "/p3", 4, 2, NULL, NULL);
+  add_source(f, "cap", "08", "/p1");
+  run(f);
+  f->opts.max_pages = 2;
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_FAILED);
+  assert_contains(r->message, "page cap of 2");
+  assert_int_equal(r->counts.datasets_deleted, 0);
+}
+
+static void datasets_without_uri(void **state)
+{
+  fixture *f = *state;
+  hv_source_report *r;
+
+  serve_raw(f, "/p1", 200, "text/turtle",
+            "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n"
+            "@prefix dct: <http://purl.org/dc/terms/> .\n"
+            "[] a dcat:Dataset ; dct:identifier \"blank-with-id\" ;\n"
+            "   dct:title \"Ohne IRI, mit Kennung\" .\n"
+            "[] a dcat:Dataset ; dct:title \"Ohne IRI, ohne Kennung\" .\n"
+            "<http://example.org/ds/ok> a dcat:Dataset ;\n"
+            "   dct:title \"Normal\" .\n",
+            HV_FAULT_NONE);
+  add_source(f, "sl", "10", "/p1");
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.datasets_new, 2);
+  assert_int_equal(r->counts.datasets_rejected, 1);
+}
+
+static int find_secret(const hv_dataset_row *row, void *payload)
+{
+  int *found = payload;
+
+  if (strstr(row->payload, "TOP-SECRET"))
+    *found = 1;
+  return 0;
+}
+
+static void external_entities_are_not_expanded(void **state)
+{
+  fixture *f = *state;
+  hv_source_report *r;
+  char secret_path[600], doc[2048];
+  FILE *fp;
+  hv_error err = HV_ERROR_INIT;
+  int found = 0;
+
+  snprintf(secret_path, sizeof(secret_path), "%s/secret.txt", f->dir);
+  fp = fopen(secret_path, "w");
+  assert_non_null(fp);
+  fputs("TOP-SECRET-4711", fp);
+  fclose(fp);
+  snprintf(doc, sizeof(doc),
+           "<?xml version=\"1.0\"?>\n"
+           "<!DOCTYPE rdf:RDF [ <!ENTITY secret SYSTEM \"file://%s\"> ]>\n"
+           "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/"
+           "22-rdf-syntax-ns#\"\n"
+           "  xmlns:dcat=\"http://www.w3.org/ns/dcat#\"\n"
+           "  xmlns:dct=\"http://purl.org/dc/terms/\">\n"
+           "<dcat:Dataset rdf:about=\"http://example.org/ds/xxe\">\n"
+           "  <dct:title>&secret;</dct:title>\n"
+           "</dcat:Dataset>\n</rdf:RDF>\n",
+           secret_path);
+  serve_raw(f, "/p1", 200, "application/rdf+xml", doc, HV_FAULT_NONE);
+  add_source(f, "xxe", "09", "/p1");
+  r = run(f);
+  /* The page parses, the entity stays unexpanded, and the secret
+   * reaches neither the store nor any count. */
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.datasets_new, 1);
+  HV_ASSERT_OK(hv_store_dataset_foreach(f->store, 0, find_secret, &found,
+                                        &err),
+               &err);
+  assert_int_equal(found, 0);
+}
+
+static void one_failing_source_does_not_stop_others(void **state)
+{
+  fixture *f = *state;
+
+  serve_page(f, "/ok", 0, 3, NULL, NULL);
+  serve_raw(f, "/bad", 404, "text/plain", "no", HV_FAULT_NONE);
+  add_source(f, "good", "01", "/ok");
+  add_source(f, "bad", "02", "/bad");
+  run(f);
+  assert_string_equal(f->reports[0].status, HV_RUN_OK);
+  assert_int_equal(f->reports[0].counts.datasets_new, 3);
+  assert_string_equal(f->reports[1].status, HV_RUN_FAILED);
+  assert_contains(f->reports[1].message, "HTTP 404");
+}
+
+static void ledger_counts_per_state(void **state)
+{
+  fixture *f = *state;
+  hv_volume_row *rows = NULL;
+  hv_error err = HV_ERROR_INIT;
+  size_t n = 0;
+
+  serve_page(f, "/x", 0, 3, NULL, NULL);
+  serve_page(f, "/y", 10, 2, NULL, NULL);
+  add_source(f, "x", "05", "/x");
+  add_source(f, "y", "bund", "/y");
+  run(f);
+  HV_ASSERT_OK(hv_store_report_volumes(f->store, 0, 0, &rows, &n, &err),
+               &err);
+  assert_int_equal(n, 2);
+  assert_string_equal(rows[0].state, "05");
+  assert_int_equal(rows[0].counts.datasets_new, 3);
+  assert_int_equal(rows[0].counts.requests, 1);
+  assert_string_equal(rows[1].state, "bund");
+  assert_int_equal(rows[1].counts.datasets_new, 2);
+  assert_int_equal(rows[1].counts.distributions, 4);
+  hv_free(rows);
+}
+
+static void files_sink_is_deterministic(void **state)
+{
+  fixture *f = *state;
+  hv_files_stats stats;
+  hv_error err = HV_ERROR_INIT;
+  char nt[1400], ttl[1400], nt2[1400], sub[700];
+  char *a, *b, *c, *d;
+  size_t alen, blen, clen, dlen;
+
+  serve_page(f, "/p1", 0, 4, NULL, NULL);
+  add_source(f, "files", "02", "/p1");
+  run(f);
+  HV_ASSERT_OK(hv_files_sink_write(f->store, 0, f->dir, &stats, &err), &err);
+  assert_int_equal(stats.datasets, 4);
+  snprintf(nt, sizeof(nt), "%s/catalog.nt", f->dir);
+  snprintf(ttl, sizeof(ttl), "%s/catalog.ttl", f->dir);
+  a = hv_test_read_file(nt, &alen);
+  c = hv_test_read_file(ttl, &clen);
+  assert_non_null(a);
+  assert_non_null(c);
+  /* The same content written again gives the same bytes. */
+  snprintf(sub, sizeof(sub), "%s/again", f->dir);
+  assert_int_equal(mkdir(sub, 0755), 0);
+  HV_ASSERT_OK(hv_files_sink_write(f->store, 0, sub, &stats, &err), &err);
+  snprintf(nt2, sizeof(nt2), "%s/catalog.nt", sub);
+  b = hv_test_read_file(nt2, &blen);
+  snprintf(nt2, sizeof(nt2), "%s/catalog.ttl", sub);
+  d = hv_test_read_file(nt2, &dlen);
+  assert_int_equal(alen, blen);
+  assert_memory_equal(a, b, alen);
+  assert_int_equal(clen, dlen);
+  assert_memory_equal(c, d, clen);
+  hv_free(a);
+  hv_free(b);
+  hv_free(c);
+  hv_free(d);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+      T(paged_source_is_harvested_and_reharvest_uses_etags),
+      T(unchanged_body_without_etag_is_not_decoded_again),
+      T(changed_dataset_counts_as_updated),
+      T(vanished_datasets_are_deleted_within_the_share),
+      T(mass_deletion_is_held_unless_allowed),
+      T(catalog_with_zero_datasets),
+      T(page_with_500s_fails_and_deletes_nothing),
+      T(garbage_page_fails_and_deletes_nothing),
+      T(html_error_page_with_200_fails),
+      T(wrong_format_page_fails),
+      T(truncated_page_fails),
+      T(endless_page_hits_the_body_cap),
+      T(slow_page_times_out),
+      T(next_link_to_missing_page_fails_the_run),
+      T(retries_500s_then_succeeds),
+      T(honours_retry_after_on_429),
+      T(source_down_fails_cleanly),
+      T(paging_loop_stops_and_completes),
+      T(page_cap_cuts_paging_and_deletes_nothing),
+      T(datasets_without_uri),
+      T(external_entities_are_not_expanded),
+      T(one_failing_source_does_not_stop_others),
+      T(ledger_counts_per_state),
+      T(files_sink_is_deterministic),
+#undef T
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
