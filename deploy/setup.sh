@@ -13,6 +13,7 @@ packages=(
   libraptor2-dev raptor2-utils
   libsqlite3-dev sqlite3 libjansson-dev nettle-dev libmicrohttpd-dev
   libcmocka-dev
+  time
 )
 
 missing=()
