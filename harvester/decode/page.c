@@ -242,7 +242,7 @@ static int refuse_non_rdf(const char *body, size_t len,
                         len ? " of whitespace" : "");
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char)body[i];
-    if (c == 0 || (c < 0x20 && !is_ws(c) && c != 0x1b)) {
+    if (c == 0 || (c < 0x20 && !is_ws(c))) {
       if (len >= 2 && (unsigned char)body[0] == 0x1f &&
           (unsigned char)body[1] == 0x8b)
         return hv_error_set(err, HV_EFORMAT,
@@ -353,7 +353,10 @@ static const char *sniff(const char *body, size_t len, hv_error *err)
       i++;
     i += skip_bom_ws(body + i, n - i);
   }
-  if (i < n && body[i] == '<') {
+  /* Only comments: an empty Turtle document, which parses to nothing. */
+  if (i >= n)
+    return "turtle";
+  if (body[i] == '<') {
     if (is_iri_start(body + i, n - i))
       return "turtle";
     /* An XML prolog, rdf:RDF or a typed node element as the root. */

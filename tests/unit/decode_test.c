@@ -141,6 +141,8 @@ static const syntax_case syntax_cases[] = {
     {NTDOC, 0, NULL, NULL, "turtle", NULL},
     {"# Export\n# zweite Zeile\n" NTDOC, 0, NULL, NULL, "turtle", NULL},
     {"_:b0 <http://a.example/p> \"o\" .\n", 0, NULL, NULL, "turtle", NULL},
+    {"# Keine Treffer\n", 0, NULL, NULL, "turtle", NULL},
+    {"# Keine Treffer", 15, NULL, NULL, "turtle", NULL},
     {"Stand: 2024-02-03\n" TTLDOC, 0, NULL, NULL, "turtle", NULL},
     /* Bodies that are not RDF, each named. */
     {"<!DOCTYPE html>\n<html><head><title>404 – Seite nicht gefunden"
