@@ -256,7 +256,9 @@ static int write_dataset(const hv_dataset_row *row, void *payload)
   int rc;
 
   hv_graph_init(&g);
-  if ((rc = hv_rdf_parse(&g, "ntriples", row->payload, row->payload_len,
+  /* N-Triples is Turtle; raptor's Turtle reader is the stricter one and
+   * does not leak datatype IRIs as its N-Triples reader does. */
+  if ((rc = hv_rdf_parse(&g, "turtle", row->payload, row->payload_len,
                          NULL, ctx->err)) < 0) {
     hv_error_prefix(ctx->err, "files sink: stored dataset %s: ", row->key);
     goto cleanup;

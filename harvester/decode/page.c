@@ -115,6 +115,8 @@ static void excerpt(char *out, size_t size, const char *p, size_t n,
       break;
     out[o++] = (char)(c < 0x20 || c == 0x7f || c == '"' ? '?' : c);
   }
+  while (o > 0 && out[o - 1] == ' ')
+    o--;
   /* Never end inside a UTF-8 sequence. */
   while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
     o--;
@@ -242,7 +244,7 @@ static int refuse_non_rdf(const char *body, size_t len,
                         len ? " of whitespace" : "");
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char)body[i];
-    if (c == 0 || (c < 0x20 && !is_ws(c) && c != 0x1b)) {
+    if (c == 0 || (c < 0x20 && !is_ws(c))) {
       if (len >= 2 && (unsigned char)body[0] == 0x1f &&
           (unsigned char)body[1] == 0x8b)
         return hv_error_set(err, HV_EFORMAT,
@@ -353,7 +355,10 @@ static const char *sniff(const char *body, size_t len, hv_error *err)
       i++;
     i += skip_bom_ws(body + i, n - i);
   }
-  if (i < n && body[i] == '<') {
+  /* Only comments: an empty Turtle document, which parses to nothing. */
+  if (i >= n)
+    return "turtle";
+  if (body[i] == '<') {
     if (is_iri_start(body + i, n - i))
       return "turtle";
     /* An XML prolog, rdf:RDF or a typed node element as the root. */
@@ -431,6 +436,16 @@ static long line_of(const char *body, size_t off)
   return line;
 }
 
+/* Returns 1 if the line at p is empty, blank or a comment. */
+static int is_blank_or_comment(const char *p, size_t n)
+{
+  size_t i = 0;
+
+  while (i < n && (p[i] == ' ' || p[i] == '\t'))
+    i++;
+  return i >= n || p[i] == '#' || p[i] == '\n' || p[i] == '\r';
+}
+
 /* Appends one line to the page's warning, "; "-separated. */
 static int add_warning(hv_page *page, hv_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -486,7 +501,7 @@ static int parse_turtle(hv_page *page, hv_graph *g, const char *body,
   line_start = 1;
   rc = 0;
   for (i = 0; i < dir && rc == 0; i++) {
-    if (line_start && body[i] != '\n' && body[i] != '\r') {
+    if (line_start && !is_blank_or_comment(body + i, dir - i)) {
       rc = hv_buf_addc(&copy, '#');
       skipped++;
     }

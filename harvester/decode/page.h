@@ -64,6 +64,12 @@ const char *hv_page_pick_syntax(const char *body, size_t len,
  * caller zero-initialises and releases with hv_page_fini() in every case.
  * Returns 0 (out filled; a page with zero datasets is a success), or
  * HV_EFORMAT / HV_EPARSE / HV_ENOMEM with the cause in err.
+ *
+ * Datasets without an IRI or identifier land in out->rejected and never
+ * fail the page. A line of text before the first Turtle directive is
+ * skipped and reported in out->warning. N-Triples is read by raptor's
+ * Turtle parser, so out->syntax is "turtle" for it. Every string and
+ * graph in out is owned by out.
  */
 int hv_page_decode(hv_page *out, const char *body, size_t len,
                    const char *content_type, const char *format_hint,

@@ -14,7 +14,8 @@
 typedef struct parse_ctx {
   hv_graph *graph;
   hv_error *err;
-  int failed; /* an error was logged or a copy failed */
+  raptor_parser *parser; /* for the line of errors logged without one */
+  int failed;            /* an error was logged or a copy failed */
 } parse_ctx;
 
 static void term_from_raptor(hv_term *out, raptor_term *t)
@@ -73,6 +74,10 @@ static void on_log(void *user_data, raptor_log_message *message)
     return;
   ctx->failed = 1;
   line = message->locator ? message->locator->line : -1;
+  /* Some errors (e.g. an undeclared Turtle prefix) come without a
+   * locator; the parser's own position is then the best line we have. */
+  if (line <= 0 && ctx->parser && raptor_parser_get_locator(ctx->parser))
+    line = raptor_parser_get_locator(ctx->parser)->line;
   if (line > 0)
     hv_error_set(ctx->err, HV_EPARSE, "line %d: %s", line,
                  message->text ? message->text : "syntax error");
@@ -89,7 +94,7 @@ void hv_rdf_global_init(void)
 int hv_rdf_parse(hv_graph *g, const char *syntax, const char *data, size_t len,
                  const char *base_uri, hv_error *err)
 {
-  parse_ctx ctx = {g, err, 0};
+  parse_ctx ctx = {g, err, NULL, 0};
   raptor_world *world = NULL;
   raptor_parser *parser = NULL;
   raptor_uri *base = NULL;
@@ -116,6 +121,7 @@ int hv_rdf_parse(hv_graph *g, const char *syntax, const char *data, size_t len,
   raptor_parser_set_option(parser, RAPTOR_OPTION_LOAD_EXTERNAL_ENTITIES, NULL,
                            0);
   raptor_parser_set_statement_handler(parser, &ctx, on_statement);
+  ctx.parser = parser;
 
   if (raptor_parser_parse_start(parser, base) != 0 ||
       raptor_parser_parse_chunk(parser, (const unsigned char *)data, len, 1) !=

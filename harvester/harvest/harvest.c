@@ -306,9 +306,12 @@ static void page_commit(page_job *pj)
     }
     pj->delta.distributions += (int64_t)dg->distributions;
   }
+  if (pj->page.warning)
+    hv_log_warn("source %s: page %s: %s", job->src->name, pj->url,
+                pj->page.warning);
   for (i = 0; i < pj->page.n_rejected; i++) {
-    hv_log_warn("source %s: page %s: dataset %s rejected: %s", job->src->name,
-                pj->url, pj->page.rejected[i].subject,
+    /* The reason names the dataset node. */
+    hv_log_warn("source %s: page %s: rejected: %s", job->src->name, pj->url,
                 pj->page.rejected[i].reason);
     pj->delta.datasets_rejected++;
   }

@@ -23,30 +23,6 @@
 #define SUITE_DIR HV_SHARED_DIR "/corpus/w3c-rdf-canon/tests"
 #define OUT_MAX ((size_t)64 << 20)
 
-/*
- * raptor 2.0.15's N-Triples/N-Quads term parser leaks one reference to
- * every distinct literal datatype IRI it meets (the same happens with a
- * bare raptor parse, without any govharvest code). When that IRI is one
- * raptor interned at world start (xsd:decimal, for one) the leak shows
- * up at the world's allocation instead. These hooks are read only by
- * sanitizer builds: they suppress exactly those two raptor-internal
- * sites, and full unwinding at malloc time lets the suppression see
- * raptor's frames.
- */
-const char *__lsan_default_suppressions(void);
-const char *__asan_default_options(void);
-
-const char *__lsan_default_suppressions(void)
-{
-  return "leak:raptor_ntriples_parse_term\n"
-         "leak:raptor_concepts_init\n";
-}
-
-const char *__asan_default_options(void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
 typedef struct tally {
   int passed;
   int failed;

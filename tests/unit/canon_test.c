@@ -20,30 +20,6 @@
 
 #define OUT_MAX ((size_t)1 << 24)
 
-/*
- * raptor 2.0.15's N-Triples/N-Quads term parser leaks one reference to
- * every distinct literal datatype IRI it meets (the same happens with a
- * bare raptor parse, without any govharvest code). When that IRI is one
- * raptor interned at world start (xsd:decimal, for one) the leak shows
- * up at the world's allocation instead. These hooks are read only by
- * sanitizer builds: they suppress exactly those two raptor-internal
- * sites, and full unwinding at malloc time lets the suppression see
- * raptor's frames.
- */
-const char *__lsan_default_suppressions(void);
-const char *__asan_default_options(void);
-
-const char *__lsan_default_suppressions(void)
-{
-  return "leak:raptor_ntriples_parse_term\n"
-         "leak:raptor_concepts_init\n";
-}
-
-const char *__asan_default_options(void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
 #define DCAT "<http://www.w3.org/ns/dcat#"
 #define DCT "<http://purl.org/dc/terms/"
 #define VC "<http://www.w3.org/2006/vcard/ns#"

@@ -141,6 +141,8 @@ static const syntax_case syntax_cases[] = {
     {NTDOC, 0, NULL, NULL, "turtle", NULL},
     {"# Export\n# zweite Zeile\n" NTDOC, 0, NULL, NULL, "turtle", NULL},
     {"_:b0 <http://a.example/p> \"o\" .\n", 0, NULL, NULL, "turtle", NULL},
+    {"# Keine Treffer\n", 0, NULL, NULL, "turtle", NULL},
+    {"# Keine Treffer", 15, NULL, NULL, "turtle", NULL},
     {"Stand: 2024-02-03\n" TTLDOC, 0, NULL, NULL, "turtle", NULL},
     /* Bodies that are not RDF, each named. */
     {"<!DOCTYPE html>\n<html><head><title>404 – Seite nicht gefunden"
@@ -583,6 +585,47 @@ static void prose_before_turtle_is_skipped_with_warning(void **state)
   }
 }
 
+/*
+ * "Stand: ..." reads as an undeclared prefixed name, an error raptor logs
+ * without a line; the recovery must still apply, and only the prose line
+ * counts as skipped, not the comment after it.
+ */
+static void prose_that_looks_like_a_prefixed_name_is_skipped(void **state)
+{
+  hv_page page = {0};
+  hv_error err = HV_ERROR_INIT;
+
+  (void)state;
+  HV_ASSERT_OK(decode_file(&page, FIXTURE("prose_stand.ttl"), "text/turtle",
+                           "https://geodaten.beispielkreis.de/k.ttl", &err),
+               &err);
+  assert_int_equal(page.n_datasets, 1);
+  assert_string_equal(page.datasets[0].key,
+                      "https://geodaten.beispielkreis.de/ds/radwege");
+  assert_non_null(page.warning);
+  assert_non_null(strstr(page.warning, "skipped 1 line of text"));
+  assert_non_null(strstr(page.warning, "on line 4"));
+  assert_non_null(strstr(page.warning, "(starts with \"Stand: 03.02.2024 "
+                                       "09:30\")"));
+  hv_page_fini(&page);
+}
+
+static void undeclared_prefix_error_names_the_line(void **state)
+{
+  static const char body[] = "@prefix dct: <http://purl.org/dc/terms/> .\n"
+                             "\n"
+                             "ex:ds dct:title \"Spielplätze\"@de .\n";
+  hv_page page = {0};
+  hv_error err = HV_ERROR_INIT;
+
+  (void)state;
+  assert_int_equal(decode_str(&page, body, "text/turtle", NULL, &err),
+                   HV_EPARSE);
+  assert_non_null(strstr(err.msg, "turtle line 3:"));
+  assert_non_null(strstr(err.msg, "ex:ds"));
+  hv_page_fini(&page);
+}
+
 static void prose_recovery_keeps_original_line_numbers(void **state)
 {
   static const char body[] = "Stand der Daten: Februar\n"
@@ -825,6 +868,7 @@ static void oom_during_decode_is_clean(void **state)
       {FIXTURE("catalog_view.ttl"), "text/turtle", 2},
       {FIXTURE("paged_collection.rdf"), NULL, 3},
       {FIXTURE("prose_prefix.ttl"), NULL, 1},
+      {FIXTURE("prose_stand.ttl"), "text/turtle", 1},
   };
   size_t p;
 
@@ -875,6 +919,8 @@ int main(void)
       cmocka_unit_test(split_handles_cycles_and_unreferenced_datasets),
       cmocka_unit_test(split_page_without_datasets_succeeds),
       cmocka_unit_test(prose_before_turtle_is_skipped_with_warning),
+      cmocka_unit_test(prose_that_looks_like_a_prefixed_name_is_skipped),
+      cmocka_unit_test(undeclared_prefix_error_names_the_line),
       cmocka_unit_test(prose_recovery_keeps_original_line_numbers),
       cmocka_unit_test(truncated_turtle_names_the_line),
       cmocka_unit_test(garbage_is_refused_clearly),

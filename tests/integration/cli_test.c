@@ -1,0 +1,291 @@
+/*
+ * The govharvest binary as operators and scripts use it: every command's
+ * --help, the registry commands, runs against a real loopback server,
+ * reports, JSON output and the documented exit codes.
+ */
+#include "tools/hvtest.h"
+#include "tools/fault_server.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+
+typedef struct fixture {
+  char *dir;
+  hv_fault_server *srv;
+  char *out;  /* stdout of the last command */
+  char *errs; /* stderr of the last command */
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = hv_calloc(1, sizeof(*f));
+  hv_error err = HV_ERROR_INIT;
+
+  assert_non_null(f);
+  assert_non_null(f->dir = hv_test_tmpdir());
+  HV_ASSERT_OK(hv_fault_server_start(&f->srv, &err), &err);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+
+  hv_fault_server_stop(f->srv);
+  hv_test_rmtree(f->dir);
+  hv_free(f->dir);
+  hv_free(f->out);
+  hv_free(f->errs);
+  hv_free(f);
+  return 0;
+}
+
+/* Runs `govharvest --db DIR/store.db ARGS`; returns its exit code. */
+static int gh(fixture *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int gh(fixture *f, const char *fmt, ...)
+{
+  hv_buf cmd = HV_BUF_INIT(1 << 16);
+  char path[1200];
+  va_list ap;
+  char args[4096];
+  int status;
+
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof(args), fmt, ap);
+  va_end(ap);
+  hv_buf_addf(&cmd, "%s --db %s/store.db %s >%s/out 2>%s/err </dev/null",
+              HV_BINARY, f->dir, args, f->dir, f->dir);
+  status = system(cmd.ptr);
+  hv_buf_fini(&cmd);
+  hv_free(f->out);
+  hv_free(f->errs);
+  snprintf(path, sizeof(path), "%s/out", f->dir);
+  f->out = hv_test_read_file(path, NULL);
+  snprintf(path, sizeof(path), "%s/err", f->dir);
+  f->errs = hv_test_read_file(path, NULL);
+  assert_non_null(f->out);
+  assert_non_null(f->errs);
+  assert_true(WIFEXITED(status));
+  return WEXITSTATUS(status);
+}
+
+static void assert_contains(const char *haystack, const char *needle)
+{
+  if (!haystack || !strstr(haystack, needle))
+    fail_msg("expected \"%s\" in:\n%s", needle, haystack ? haystack : "");
+}
+
+static void serve_catalog(fixture *f, const char *path, int datasets)
+{
+  hv_buf b = HV_BUF_INIT(1 << 20);
+  hv_fault_step step;
+  hv_error err = HV_ERROR_INIT;
+  int i;
+
+  hv_buf_addstr(&b, "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n"
+                    "@prefix dct: <http://purl.org/dc/terms/> .\n");
+  for (i = 0; i < datasets; i++)
+    hv_buf_addf(&b,
+                "<http://example.org/cli/%d> a dcat:Dataset ;\n"
+                "  dct:title \"Datensatz %d\" ;\n"
+                "  dcat:distribution [ dcat:accessURL "
+                "<http://example.org/f/%d> ] .\n",
+                i, i, i);
+  memset(&step, 0, sizeof(step));
+  step.content_type = "text/turtle";
+  step.body = b.ptr;
+  step.len = b.len;
+  HV_ASSERT_OK(hv_fault_server_route(f->srv, path, &step, 1, &err), &err);
+  hv_buf_fini(&b);
+}
+
+static void every_command_answers_help(void **state)
+{
+  fixture *f = *state;
+  static const char *const cmds[] = {
+      "--help",         "source --help",       "source add --help",
+      "source list --help", "run --help",      "report --help",
+      "report volumes --help", "demo --help"};
+  size_t i;
+
+  for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+    if (gh(f, "%s", cmds[i]) != 0)
+      fail_msg("'%s' did not exit 0: %s", cmds[i], f->errs);
+    assert_contains(f->out, "usage: govharvest");
+  }
+  assert_int_equal(gh(f, "--version"), 0);
+  assert_contains(f->out, "govharvest " HV_VERSION);
+}
+
+static void bad_command_lines_exit_2(void **state)
+{
+  fixture *f = *state;
+
+  assert_int_equal(gh(f, "frobnicate"), 2);
+  assert_contains(f->errs, "unknown command: frobnicate");
+  assert_int_equal(gh(f, "source add x --state 17 --url http://a.example/"),
+                   2);
+  assert_contains(f->errs, "17");
+  assert_int_equal(gh(f, "source add x --state 01 --url ftp://a.example/"),
+                   2);
+  assert_contains(f->errs, "ftp://a.example/");
+  assert_int_equal(gh(f, "source add x --state 01"), 2);
+  assert_int_equal(gh(f, "run --state 99"), 2);
+  assert_int_equal(gh(f, "report volumes --from 2026-13-01"), 2);
+  assert_contains(f->errs, "2026-13-01");
+  assert_int_equal(gh(f, "run --source nosuch"), 2);
+  assert_contains(f->errs, "nosuch");
+}
+
+static void registry_round_trip(void **state)
+{
+  fixture *f = *state;
+  json_t *doc, *sources, *first;
+  json_error_t jerr;
+
+  assert_int_equal(gh(f, "source add hh-portal --state 02 --url "
+                         "https://daten.hamburg.example/catalog.ttl "
+                         "--format turtle --priority 5 --contributor "
+                         "http://dcat-ap.de/def/contributors/"
+                         "transparenzportalHamburg"),
+                   0);
+  assert_int_equal(gh(f, "source add bund-x --state bund --url "
+                         "https://bund.example/dcat --disabled"),
+                   0);
+  assert_int_equal(gh(f, "source add hh-portal --state 02 --url "
+                         "https://other.example/"),
+                   1);
+  assert_contains(f->errs, "already exists");
+
+  assert_int_equal(gh(f, "source list"), 0);
+  assert_contains(f->out, "hh-portal");
+  assert_contains(f->out, "bund-x");
+
+  assert_int_equal(gh(f, "source list --json"), 0);
+  doc = json_loads(f->out, 0, &jerr);
+  assert_non_null(doc);
+  sources = json_object_get(doc, "sources");
+  assert_int_equal(json_array_size(sources), 2);
+  first = json_array_get(sources, 0);
+  assert_string_equal(json_string_value(json_object_get(first, "name")),
+                      "bund-x");
+  assert_false(json_is_true(json_object_get(first, "enabled")));
+  json_decref(doc);
+
+  assert_int_equal(gh(f, "source show hh-portal"), 0);
+  assert_contains(f->out, "transparenzportalHamburg");
+  assert_contains(f->out, "no runs yet");
+
+  assert_int_equal(gh(f, "source remove bund-x"), 0);
+  assert_int_equal(gh(f, "source show bund-x"), 1);
+  assert_contains(f->errs, "bund-x");
+}
+
+static void run_report_and_exit_codes(void **state)
+{
+  fixture *f = *state;
+  char url[256];
+  json_t *doc, *src, *counts;
+  json_error_t jerr;
+
+  serve_catalog(f, "/ok.ttl", 5);
+  assert_int_equal(gh(f, "source add ok --state 05 --url %s",
+                      hv_fault_server_url(f->srv, "/ok.ttl", url,
+                                          sizeof(url))),
+                   0);
+
+  /* Loopback is refused unless allowed: the policy names the cause. */
+  assert_int_equal(gh(f, "run --all"), 1);
+  assert_contains(f->out, "failed");
+  assert_int_equal(hv_fault_server_hits(f->srv, "/ok.ttl"), 0);
+
+  assert_int_equal(gh(f, "run --all --allow-loopback --json --out %s/cat",
+                      f->dir),
+                   0);
+  doc = json_loads(f->out, 0, &jerr);
+  assert_non_null(doc);
+  src = json_array_get(json_object_get(doc, "sources"), 0);
+  assert_string_equal(json_string_value(json_object_get(src, "status")),
+                      "ok");
+  counts = json_object_get(json_object_get(src, "counts"), "datasets");
+  assert_int_equal(json_integer_value(json_object_get(counts, "new")), 5);
+  json_decref(doc);
+  {
+    char path[1300];
+    snprintf(path, sizeof(path), "%s/cat/catalog.ttl", f->dir);
+    assert_true(hv_test_exists(path));
+  }
+
+  /* Two of five vanish: 40 % is over the guard's 20 %, exit code 3. */
+  serve_catalog(f, "/ok.ttl", 3);
+  assert_int_equal(gh(f, "run --source ok --allow-loopback"), 3);
+  assert_contains(f->out, "held");
+  assert_int_equal(gh(f, "run --source ok --allow-loopback "
+                         "--max-delete-share 50"),
+                   0);
+
+  /* A failing source gives exit code 1. */
+  assert_int_equal(gh(f, "source add gone --state 06 --url %s",
+                      hv_fault_server_url(f->srv, "/gone", url,
+                                          sizeof(url))),
+                   0);
+  assert_int_equal(gh(f, "run --source gone --allow-loopback"), 1);
+  assert_contains(f->out, "HTTP 404");
+
+  assert_int_equal(gh(f, "report volumes --json"), 0);
+  doc = json_loads(f->out, 0, &jerr);
+  assert_non_null(doc);
+  assert_int_equal(json_array_size(json_object_get(doc, "states")), 2);
+  json_decref(doc);
+  assert_int_equal(gh(f, "report volumes --from 2000-01-01 --to 2000-02-01"),
+                   0);
+  assert_contains(f->out, "total");
+
+  assert_int_equal(gh(f, "source show ok --json"), 0);
+  doc = json_loads(f->out, 0, &jerr);
+  assert_non_null(doc);
+  assert_int_equal(json_integer_value(json_object_get(doc,
+                                                      "datasets_active")),
+                   3);
+  assert_int_equal(json_array_size(json_object_get(doc, "runs")), 4);
+  json_decref(doc);
+}
+
+static void unusable_store_exits_4(void **state)
+{
+  fixture *f = *state;
+  int status;
+  char cmd[1024];
+
+  snprintf(cmd, sizeof(cmd),
+           "%s --db /nonexistent/dir/store.db source list >/dev/null "
+           "2>&1",
+           HV_BINARY);
+  status = system(cmd);
+  (void)f;
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 4);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+      T(every_command_answers_help),
+      T(bad_command_lines_exit_2),
+      T(registry_round_trip),
+      T(run_report_and_exit_codes),
+      T(unusable_store_exits_4),
+#undef T
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
