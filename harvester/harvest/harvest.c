@@ -13,6 +13,7 @@
  */
 #include "harvest/harvest.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,9 @@ struct hv_harvest {
   size_t finished;
   uint64_t pages_done;
   uint64_t datasets_done;
+  uv_signal_t sigint;
+  uv_signal_t sigterm;
+  int interrupted; /* SIGINT/SIGTERM: finish what is in flight, stop */
 };
 
 static void page_request(source_job *job, const char *url);
@@ -460,6 +464,12 @@ static void page_request(source_job *job, const char *url)
   page_job *pj;
   int rc;
 
+  if (h->interrupted) {
+    source_note_failure(job, "interrupted before %s; nothing is deleted",
+                        url);
+    source_finish(job);
+    return;
+  }
   if (hv_strset_has(&job->visited, url)) {
     /* Every page of the cycle was harvested; the catalog is complete. */
     hv_log_warn("source %s: paging loop: %s was already fetched in this "
@@ -526,6 +536,35 @@ static void start_more_sources(hv_harvest *h)
   while (h->running < (size_t)h->opts->max_parallel_sources &&
          h->next_job < h->n_jobs)
     source_start(&h->jobs[h->next_job++]);
+}
+
+static void close_signals(hv_harvest *h)
+{
+  if (!uv_is_closing((uv_handle_t *)&h->sigint)) {
+    uv_close((uv_handle_t *)&h->sigint, NULL);
+    uv_close((uv_handle_t *)&h->sigterm, NULL);
+  }
+}
+
+/*
+ * The first SIGINT or SIGTERM cancels the fetches in flight; their pages
+ * fail, so every run in progress ends as failed and deletes nothing, and
+ * sources not started yet start and stop at once. Pages already being
+ * decoded are still committed. Watching stops here, so a second signal
+ * ends the process the default way.
+ */
+static void on_signal(uv_signal_t *handle, int signum)
+{
+  hv_harvest *h = handle->data;
+
+  hv_log_warn("%s: finishing the pages in flight; runs in progress end as "
+              "failed and delete nothing",
+              signum == SIGINT ? "interrupted" : "terminated");
+  h->interrupted = 1;
+  uv_signal_stop(&h->sigint);
+  uv_signal_stop(&h->sigterm);
+  hv_fetcher_close(h->fetcher);
+  h->fetcher = NULL;
 }
 
 /* Applies the deletion guard and closes the source's run. */
@@ -599,6 +638,8 @@ done:
   h->finished++;
   draw_progress(h);
   start_more_sources(h);
+  if (h->finished == h->n_jobs)
+    close_signals(h);
 }
 
 void hv_source_reports_free(hv_source_report *reports, size_t n)
@@ -621,7 +662,7 @@ int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
   hv_harvest h;
   hv_source_report *reports = NULL;
   size_t i;
-  int rc, loop_ready = 0;
+  int rc, loop_ready = 0, signals_ready = 0;
 
   memset(&h, 0, sizeof(h));
   h.store = store;
@@ -650,18 +691,29 @@ int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
   loop_ready = 1;
   if ((rc = hv_fetcher_new(&h.fetcher, &h.loop, &opts->fetch, err)) < 0)
     goto cleanup;
+  uv_signal_init(&h.loop, &h.sigint);
+  uv_signal_init(&h.loop, &h.sigterm);
+  h.sigint.data = &h;
+  h.sigterm.data = &h;
+  uv_signal_start(&h.sigint, on_signal, SIGINT);
+  uv_signal_start(&h.sigterm, on_signal, SIGTERM);
+  signals_ready = 1;
 
   start_more_sources(&h);
+  if (n == 0)
+    close_signals(&h);
   uv_run(&h.loop, UV_RUN_DEFAULT);
   if (opts->progress)
     fputc('\n', stderr);
   rc = 0;
 
 cleanup:
-  if (h.fetcher) {
+  if (signals_ready)
+    close_signals(&h);
+  if (h.fetcher)
     hv_fetcher_close(h.fetcher);
+  if (loop_ready)
     uv_run(&h.loop, UV_RUN_DEFAULT);
-  }
   if (loop_ready && uv_loop_close(&h.loop) != 0)
     hv_log_error("event loop still had open handles at shutdown");
   if (h.jobs) {
