@@ -31,6 +31,14 @@
 #define container_of(ptr, type, member) \
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
+/*
+ * A page whose body is unchanged is not decoded again, which is only right
+ * while decoding would give the same datasets. The stored content hash
+ * therefore carries the version of the page pipeline (decode, split,
+ * canonical form); raising it makes the next run process every page.
+ */
+#define PAGE_PIPELINE_VERSION "p1"
+
 /* A canonical dataset graph can be much larger than its share of the
  * page only through long literals; this bounds one dataset's payload. */
 #define MAX_DATASET_PAYLOAD ((size_t)16 << 20)
@@ -67,7 +75,7 @@ typedef struct page_job {
   char *last_modified;
   char *stored_hash;   /* content hash of the last good fetch, or NULL */
   char *stored_next;   /* next page found in it last time */
-  char content_hash[HV_SHA256_HEX_LEN + 1];
+  char content_hash[HV_SHA256_HEX_LEN + 8]; /* version ":" SHA-256 hex */
   int same_content;    /* body equals the last good one: skip decoding */
   hv_ledger_counts delta;
   hv_page page;
@@ -339,9 +347,12 @@ static void page_work(uv_work_t *req)
 {
   page_job *pj = container_of(req, page_job, work);
   const char *hint = pj->job->src->format_hint;
+  char body_hash[HV_SHA256_HEX_LEN + 1];
   size_t i;
 
-  hv_sha256_hex(pj->body, pj->len, pj->content_hash);
+  hv_sha256_hex(pj->body, pj->len, body_hash);
+  snprintf(pj->content_hash, sizeof(pj->content_hash), "%s:%s",
+           PAGE_PIPELINE_VERSION, body_hash);
   if (pj->stored_hash && strcmp(pj->stored_hash, pj->content_hash) == 0) {
     pj->same_content = 1;
     return;
