@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: set up the machine, build twice
-# (a warnings-as-errors build and an address+undefined sanitizer build),
-# and run every CTest label in both.
+# The whole test suite, as CI runs it: set up the machine, then build and
+# test three times: warnings as errors (every label), address+undefined
+# sanitizers (every label), thread sanitizer (the integration label, where
+# the loop, the thread pool and the test servers run concurrently).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/setup.sh
@@ -20,3 +21,10 @@ cmake --build build-asan -j"$jobs"
 # Sanitizer options and leak suppressions come from each test's CTest
 # environment (tests/CMakeLists.txt, tests/lsan.supp).
 (cd build-asan && ctest --output-on-failure -j"$jobs")
+
+echo "== build: thread sanitizer (the loop, the pool and the servers' threads)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DHV_WERROR=ON \
+  -DHV_SANITIZER=thread >/dev/null
+cmake --build build-tsan -j"$jobs"
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
+  ctest --output-on-failure -j"$jobs" -L integration)

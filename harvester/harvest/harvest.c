@@ -13,6 +13,7 @@
  */
 #include "harvest/harvest.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,14 @@
 
 #define container_of(ptr, type, member) \
   ((type *)((char *)(ptr)-offsetof(type, member)))
+
+/*
+ * A page whose body is unchanged is not decoded again, which is only right
+ * while decoding would give the same datasets. The stored content hash
+ * therefore carries the version of the page pipeline (decode, split,
+ * canonical form); raising it makes the next run process every page.
+ */
+#define PAGE_PIPELINE_VERSION "p1"
 
 /* A canonical dataset graph can be much larger than its share of the
  * page only through long literals; this bounds one dataset's payload. */
@@ -66,7 +75,7 @@ typedef struct page_job {
   char *last_modified;
   char *stored_hash;   /* content hash of the last good fetch, or NULL */
   char *stored_next;   /* next page found in it last time */
-  char content_hash[HV_SHA256_HEX_LEN + 1];
+  char content_hash[HV_SHA256_HEX_LEN + 8]; /* version ":" SHA-256 hex */
   int same_content;    /* body equals the last good one: skip decoding */
   hv_ledger_counts delta;
   hv_page page;
@@ -87,6 +96,9 @@ struct hv_harvest {
   size_t finished;
   uint64_t pages_done;
   uint64_t datasets_done;
+  uv_signal_t sigint;
+  uv_signal_t sigterm;
+  int interrupted; /* SIGINT/SIGTERM: finish what is in flight, stop */
 };
 
 static void page_request(source_job *job, const char *url);
@@ -335,9 +347,12 @@ static void page_work(uv_work_t *req)
 {
   page_job *pj = container_of(req, page_job, work);
   const char *hint = pj->job->src->format_hint;
+  char body_hash[HV_SHA256_HEX_LEN + 1];
   size_t i;
 
-  hv_sha256_hex(pj->body, pj->len, pj->content_hash);
+  hv_sha256_hex(pj->body, pj->len, body_hash);
+  snprintf(pj->content_hash, sizeof(pj->content_hash), "%s:%s",
+           PAGE_PIPELINE_VERSION, body_hash);
   if (pj->stored_hash && strcmp(pj->stored_hash, pj->content_hash) == 0) {
     pj->same_content = 1;
     return;
@@ -460,6 +475,12 @@ static void page_request(source_job *job, const char *url)
   page_job *pj;
   int rc;
 
+  if (h->interrupted) {
+    source_note_failure(job, "interrupted before %s; nothing is deleted",
+                        url);
+    source_finish(job);
+    return;
+  }
   if (hv_strset_has(&job->visited, url)) {
     /* Every page of the cycle was harvested; the catalog is complete. */
     hv_log_warn("source %s: paging loop: %s was already fetched in this "
@@ -526,6 +547,35 @@ static void start_more_sources(hv_harvest *h)
   while (h->running < (size_t)h->opts->max_parallel_sources &&
          h->next_job < h->n_jobs)
     source_start(&h->jobs[h->next_job++]);
+}
+
+static void close_signals(hv_harvest *h)
+{
+  if (!uv_is_closing((uv_handle_t *)&h->sigint)) {
+    uv_close((uv_handle_t *)&h->sigint, NULL);
+    uv_close((uv_handle_t *)&h->sigterm, NULL);
+  }
+}
+
+/*
+ * The first SIGINT or SIGTERM cancels the fetches in flight; their pages
+ * fail, so every run in progress ends as failed and deletes nothing, and
+ * sources not started yet start and stop at once. Pages already being
+ * decoded are still committed. Watching stops here, so a second signal
+ * ends the process the default way.
+ */
+static void on_signal(uv_signal_t *handle, int signum)
+{
+  hv_harvest *h = handle->data;
+
+  hv_log_warn("%s: finishing the pages in flight; runs in progress end as "
+              "failed and delete nothing",
+              signum == SIGINT ? "interrupted" : "terminated");
+  h->interrupted = 1;
+  uv_signal_stop(&h->sigint);
+  uv_signal_stop(&h->sigterm);
+  hv_fetcher_close(h->fetcher);
+  h->fetcher = NULL;
 }
 
 /* Applies the deletion guard and closes the source's run. */
@@ -599,6 +649,8 @@ done:
   h->finished++;
   draw_progress(h);
   start_more_sources(h);
+  if (h->finished == h->n_jobs)
+    close_signals(h);
 }
 
 void hv_source_reports_free(hv_source_report *reports, size_t n)
@@ -621,7 +673,7 @@ int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
   hv_harvest h;
   hv_source_report *reports = NULL;
   size_t i;
-  int rc, loop_ready = 0;
+  int rc, loop_ready = 0, signals_ready = 0;
 
   memset(&h, 0, sizeof(h));
   h.store = store;
@@ -650,18 +702,29 @@ int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
   loop_ready = 1;
   if ((rc = hv_fetcher_new(&h.fetcher, &h.loop, &opts->fetch, err)) < 0)
     goto cleanup;
+  uv_signal_init(&h.loop, &h.sigint);
+  uv_signal_init(&h.loop, &h.sigterm);
+  h.sigint.data = &h;
+  h.sigterm.data = &h;
+  uv_signal_start(&h.sigint, on_signal, SIGINT);
+  uv_signal_start(&h.sigterm, on_signal, SIGTERM);
+  signals_ready = 1;
 
   start_more_sources(&h);
+  if (n == 0)
+    close_signals(&h);
   uv_run(&h.loop, UV_RUN_DEFAULT);
   if (opts->progress)
     fputc('\n', stderr);
   rc = 0;
 
 cleanup:
-  if (h.fetcher) {
+  if (signals_ready)
+    close_signals(&h);
+  if (h.fetcher)
     hv_fetcher_close(h.fetcher);
+  if (loop_ready)
     uv_run(&h.loop, UV_RUN_DEFAULT);
-  }
   if (loop_ready && uv_loop_close(&h.loop) != 0)
     hv_log_error("event loop still had open handles at shutdown");
   if (h.jobs) {

@@ -124,7 +124,7 @@ void hv_run_list_free(hv_run_row *rows, size_t n);
 typedef struct hv_page_row {
   char *etag;          /* validators of the last good fetch, or NULL */
   char *last_modified;
-  char *content_hash;  /* SHA-256 hex of the last decoded body */
+  char *content_hash;  /* pipeline version ":" SHA-256 hex of the body */
   char *next_url;      /* Hydra next page found in it, or NULL */
 } hv_page_row;
 

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -260,6 +263,65 @@ static void run_report_and_exit_codes(void **state)
   json_decref(doc);
 }
 
+static void sigint_ends_the_run_as_failed_and_deletes_nothing(void **state)
+{
+  fixture *f = *state;
+  hv_fault_step step;
+  hv_error err = HV_ERROR_INIT;
+  char url[256], db[1100], msg[512];
+  json_t *doc, *run;
+  json_error_t jerr;
+  pid_t pid;
+  int status;
+  uint64_t start;
+
+  serve_catalog(f, "/slow.ttl", 4);
+  assert_int_equal(gh(f, "source add slow --state 09 --url %s",
+                      hv_fault_server_url(f->srv, "/slow.ttl", url,
+                                          sizeof(url))),
+                   0);
+  assert_int_equal(gh(f, "run --all --allow-loopback"), 0);
+
+  /* The page now takes 30 s to answer; the run is interrupted. */
+  memset(&step, 0, sizeof(step));
+  step.content_type = "text/turtle";
+  step.body = "# empty\n";
+  step.len = 8;
+  step.delay_ms = 30000;
+  HV_ASSERT_OK(hv_fault_server_route(f->srv, "/slow.ttl", &step, 1, &err),
+               &err);
+  snprintf(db, sizeof(db), "%s/store.db", f->dir);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    execl(HV_BINARY, HV_BINARY, "-q", "--db", db, "run", "--all",
+          "--allow-loopback", "--json", (char *)NULL);
+    _exit(127);
+  }
+  while (hv_fault_server_hits(f->srv, "/slow.ttl") == 0)
+    usleep(10000);
+  start = uv_hrtime();
+  kill(pid, SIGINT);
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 1);
+  assert_true(uv_hrtime() - start < 5000000000ull);
+
+  assert_int_equal(gh(f, "source show slow --json"), 0);
+  doc = json_loads(f->out, 0, &jerr);
+  assert_non_null(doc);
+  assert_int_equal(json_integer_value(json_object_get(doc,
+                                                      "datasets_active")),
+                   4);
+  run = json_array_get(json_object_get(doc, "runs"), 0);
+  assert_string_equal(json_string_value(json_object_get(run, "status")),
+                      "failed");
+  snprintf(msg, sizeof(msg), "%s",
+           json_string_value(json_object_get(run, "message")));
+  assert_contains(msg, "cancel");
+  json_decref(doc);
+}
+
 static void unusable_store_exits_4(void **state)
 {
   fixture *f = *state;
@@ -284,6 +346,7 @@ int main(void)
       T(bad_command_lines_exit_2),
       T(registry_round_trip),
       T(run_report_and_exit_codes),
+      T(sigint_ends_the_run_as_failed_and_deletes_nothing),
       T(unusable_store_exits_4),
 #undef T
   };
