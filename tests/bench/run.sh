@@ -17,6 +17,8 @@
 #   HV_BENCH_PORT      loopback port (default: the first free one >= 18100)
 #   HV_BENCH_BUILD     build directory (default build-bench)
 #   HV_BENCH_KEEP=1    keep the temporary directory (workload, store, logs)
+#   HV_BENCH_THREADPOOL  libuv pool threads for govharvest (UV_THREADPOOL_SIZE;
+#                      default: libuv's own, 4)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -133,6 +135,16 @@ figures() {
     END { printf "%.2f %.2f %.1f\n", wall, cpu, rss }' "$tmp/$1.time"
 }
 
+# Explains why a measured command failed: its exit status or the signal
+# that ended it, and the last lines it wrote to stderr.
+why() {
+  local how
+  how=$(grep -E 'Command (terminated by signal|exited with non-zero status)' \
+    "$tmp/$1.time" | sed 's/^[[:space:]]*//' | head -n 1)
+  echo "${how:-failed}; stderr: $(tail -n 3 "$tmp/$1.err" | tr '\n' ' ')" \
+    "(HV_BENCH_KEEP=1 keeps $tmp)"
+}
+
 # Sums a numeric key over govharvest's pretty-printed run JSON.
 json_sum() {
   awk -v key="\"$2\":" '$1 == key { gsub(/[^0-9]/, "", $2); s += $2 }
@@ -154,6 +166,11 @@ check_run() {
     die "$name: expected 16 sources ok, $what=$expect and $entries active; got $ok ok, $what=$got, $active active"
   fi
 }
+
+if [ -n "${HV_BENCH_THREADPOOL:-}" ]; then
+  export UV_THREADPOOL_SIZE=$HV_BENCH_THREADPOOL
+fi
+pool="libuv pool ${UV_THREADPOOL_SIZE:-4 (default)}"
 
 # ---- machine ---------------------------------------------------------------
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -188,7 +205,7 @@ echo "== rapper -c, one process per page ($pages pages)"
 measure rapper_pages bash -c '
   while IFS= read -r f; do
     rapper -i turtle -c "$f" "http://bench.example/" || exit 1
-  done <"$1"' _ "$page_list"
+  done <"$1"' _ "$page_list" || die "rapper failed on a page: $(why rapper_pages)"
 rapper_pages_triples=$(awk '/returned/ { s += $(NF-1) } END { print s + 0 }' "$tmp/rapper_pages.err")
 [ "$rapper_pages_triples" = "$triples" ] ||
   die "rapper (per page) counted $rapper_pages_triples triples, the generator wrote $triples"
@@ -197,7 +214,8 @@ echo "== rapper -c, all pages concatenated into one document"
 # Turtle allows @prefix anywhere, all IRIs are absolute and the blank
 # nodes are anonymous, so the concatenation is one valid document.
 xargs -d '\n' cat <"$page_list" >"$tmp/all.ttl"
-measure rapper_all rapper -i turtle -c "$tmp/all.ttl" "http://bench.example/"
+measure rapper_all rapper -i turtle -c "$tmp/all.ttl" "http://bench.example/" ||
+  die "rapper failed on the concatenated pages: $(why rapper_all)"
 rapper_all_triples=$(awk '/returned/ { print $(NF-1) }' "$tmp/rapper_all.err")
 [ "$rapper_all_triples" = "$triples" ] ||
   die "rapper (concatenated) counted $rapper_all_triples triples, the generator wrote $triples"
@@ -211,13 +229,13 @@ tail -n +2 "$tmp/www/sources.tsv" | while IFS=$'\t' read -r name state url _; do
 done
 echo "== govharvest first harvest (fresh store, 16 sources)"
 measure first "$gh" --db "$db" -q run --all --allow-loopback --json ||
-  die "first harvest failed (exit $?): $(tail -n 5 "$tmp/first.err")"
+  die "first harvest failed: $(why first)"
 check_run first new "$entries"
 
 # ---- 3. unchanged re-harvest with ETags -------------------------------------
 echo "== govharvest re-harvest, unchanged, with ETags"
 measure etag "$gh" --db "$db" -q run --all --allow-loopback --json ||
-  die "re-harvest with ETags failed: $(tail -n 5 "$tmp/etag.err")"
+  die "re-harvest with ETags failed: $(why etag)"
 check_run etag not_modified "$pages"
 stop_server
 
@@ -225,11 +243,11 @@ stop_server
 start_server plain --no-validators
 echo "== govharvest re-harvest, unchanged, no validators (warm-up run)"
 measure plain1 "$gh" --db "$db" -q run --all --allow-loopback --json ||
-  die "re-harvest without ETags failed: $(tail -n 5 "$tmp/plain1.err")"
+  die "re-harvest without ETags failed: $(why plain1)"
 check_run plain1 unchanged "$entries"
 echo "== govharvest re-harvest, unchanged, no validators (measured run)"
 measure plain "$gh" --db "$db" -q run --all --allow-loopback --json ||
-  die "re-harvest without ETags failed: $(tail -n 5 "$tmp/plain.err")"
+  die "re-harvest without ETags failed: $(why plain)"
 check_run plain unchanged "$entries"
 stop_server
 
@@ -251,7 +269,7 @@ ratio() {
 
 echo
 echo "W100k: $datasets datasets, $entries entries on $pages pages, $triples triples, seed $seed"
-echo "machine: $(nproc) cores, ${cpu_model:-unknown CPU}, ${mem_mb} MB RAM"
+echo "machine: $(nproc) cores, ${cpu_model:-unknown CPU}, ${mem_mb} MB RAM; govharvest with $pool"
 echo
 printf "%-44s %8s %8s %10s %11s\n" "run" "wall s" "CPU s" "peak RSS MB" "datasets/s"
 printf -- "-%.0s" $(seq 1 85)
