@@ -7,7 +7,10 @@
  */
 #include "decode/rdfparse.h"
 
+#include "util/alloc.h"
+
 #include <libxml/parser.h>
+#include <pthread.h>
 #include <raptor2.h>
 #include <string.h>
 
@@ -86,6 +89,68 @@ static void on_log(void *user_data, raptor_log_message *message)
                  message->text ? message->text : "syntax error");
 }
 
+/*
+ * raptor worlds, one per thread, kept for the life of the process.
+ *
+ * Freeing a world runs libxml2's global cleanup, which corrupts the heap
+ * when another thread is parsing at that moment, so a thread's world is
+ * created on its first parse and freed only by hv_rdf_global_cleanup()
+ * once no thread parses any more. Creation is serialised because opening
+ * a world touches libxml2 state that all threads share. The list keeps
+ * every world reachable until then.
+ */
+typedef struct world_entry {
+  struct world_entry *next;
+  raptor_world *world;
+} world_entry;
+
+static pthread_mutex_t worlds_lock = PTHREAD_MUTEX_INITIALIZER;
+static world_entry *worlds;
+static _Thread_local raptor_world *this_thread_world;
+
+static raptor_world *thread_world(void)
+{
+  world_entry *entry;
+  raptor_world *world;
+
+  if (this_thread_world)
+    return this_thread_world;
+  if (!(entry = hv_malloc(sizeof(*entry))))
+    return NULL;
+  pthread_mutex_lock(&worlds_lock);
+  world = raptor_new_world();
+  if (world && raptor_world_open(world) != 0) {
+    raptor_free_world(world);
+    world = NULL;
+  }
+  if (world) {
+    entry->world = world;
+    entry->next = worlds;
+    worlds = entry;
+  }
+  pthread_mutex_unlock(&worlds_lock);
+  if (!world)
+    hv_free(entry);
+  this_thread_world = world;
+  return world;
+}
+
+void hv_rdf_global_cleanup(void)
+{
+  world_entry *entry;
+
+  pthread_mutex_lock(&worlds_lock);
+  while ((entry = worlds)) {
+    worlds = entry->next;
+    raptor_free_world(entry->world);
+    hv_free(entry);
+  }
+  pthread_mutex_unlock(&worlds_lock);
+  /* Only the calling thread can forget its own pointer; the others have
+   * stopped parsing, as the contract says. */
+  this_thread_world = NULL;
+}
+
 void hv_rdf_global_init(void)
 {
   xmlInitParser();
@@ -100,7 +165,7 @@ int hv_rdf_parse(hv_graph *g, const char *syntax, const char *data, size_t len,
   raptor_uri *base = NULL;
   int rc = 0;
 
-  if (!(world = raptor_new_world()) || raptor_world_open(world) != 0) {
+  if (!(world = thread_world())) {
     rc = hv_error_oom(err);
     goto cleanup;
   }
@@ -140,6 +205,6 @@ cleanup:
   if (parser)
     raptor_free_parser(parser);
   if (world)
-    raptor_free_world(world);
+    raptor_world_set_log_handler(world, NULL, NULL);
   return rc;
 }

@@ -1,9 +1,9 @@
 /*
  * RDF syntax parsing into an hv_graph, through raptor.
  *
- * This is the project's only bridge to raptor's parsers. Each call uses a
- * raptor world of its own, so calls on different threads never share
- * parser state. Parsing never touches the network or the file system and
+ * This is the project's only bridge to raptor's parsers. Each thread
+ * parses with a raptor world of its own, so calls on different threads
+ * never share parser state. Parsing never touches the network or the file system and
  * never loads external XML entities, whatever the document asks for.
  */
 #ifndef HV_DECODE_RDFPARSE_H
@@ -28,5 +28,11 @@ int hv_rdf_parse(hv_graph *g, const char *syntax, const char *data, size_t len,
 
 /* Initialises libxml2 once; call from the main thread before any parse. */
 void hv_rdf_global_init(void);
+
+/*
+ * Frees every thread's raptor world. Call once, when no thread parses
+ * any more (at exit); a later parse on the calling thread makes a new one.
+ */
+void hv_rdf_global_cleanup(void);
 
 #endif

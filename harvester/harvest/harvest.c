@@ -748,4 +748,5 @@ int hv_harvest_global_init(hv_error *err)
 void hv_harvest_global_cleanup(void)
 {
   hv_fetch_global_cleanup();
+  hv_rdf_global_cleanup();
 }

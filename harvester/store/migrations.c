@@ -61,7 +61,6 @@ const hv__store_migration hv__store_migrations[] = {
      "  identifier TEXT,"
      "  modified TEXT,"
      "  hash TEXT NOT NULL,"
-     "  payload TEXT NOT NULL,"
      "  distributions INTEGER NOT NULL DEFAULT 0,"
      "  page_url TEXT,"
      "  status TEXT NOT NULL DEFAULT 'active'"
@@ -74,8 +73,15 @@ const hv__store_migration hv__store_migrations[] = {
      "  UNIQUE (source_id, key)"
      ");"
      "CREATE INDEX dataset_by_page ON dataset(source_id, page_url);"
-     "CREATE INDEX dataset_by_seen"
-     "  ON dataset(source_id, status, last_seen_run);"
+     "CREATE INDEX dataset_by_status ON dataset(source_id, status);"
+     /* The canonical form lives apart from the row that every run
+      * touches, so marking a dataset seen rewrites a few dozen bytes,
+      * not its kilobytes of N-Triples. */
+     "CREATE TABLE dataset_payload ("
+     "  dataset_id INTEGER PRIMARY KEY"
+     "    REFERENCES dataset(id) ON DELETE CASCADE,"
+     "  payload TEXT NOT NULL"
+     ");"
      "CREATE TABLE ledger ("
      "  run_id INTEGER NOT NULL,"
      "  source_id INTEGER NOT NULL,"

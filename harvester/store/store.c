@@ -44,6 +44,7 @@ enum {
   ST_PAGE_GET,
   ST_PAGE_PUT,
   ST_PAGE_KEEP,
+  ST_PAYLOAD_PUT,
   ST_DS_SELECT,
   ST_DS_INSERT,
   ST_DS_UPDATE,
@@ -93,7 +94,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         /* Only the datasets the page delivered when it was last
          * processed: one that vanished from it then (in a run that
          * failed or was held) must not be revived by a 304. */
-        "UPDATE dataset SET last_seen_run = ?3"
+        "UPDATE dataset INDEXED BY dataset_by_page SET last_seen_run = ?3"
         " WHERE source_id = ?1 AND page_url = ?2 AND status = 'active'"
         " AND last_seen_run <> ?3 AND last_seen_run = (SELECT last_run"
         " FROM page WHERE source_id = ?1 AND url = ?2)"
@@ -103,13 +104,16 @@ static const char *const stmt_sql[ST_COUNT] = {
         " WHERE source_id = ?1 AND key = ?2",
     [ST_DS_INSERT] =
         "INSERT INTO dataset (source_id, key, uri, identifier, modified,"
-        " hash, payload, distributions, page_url, status, first_run,"
+        " hash, distributions, page_url, status, first_run,"
         " last_seen_run, changed_run, created_at, updated_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'active', ?10, ?10,"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9, 'active', ?10, ?10,"
         " ?10, ?11, ?11)",
+    [ST_PAYLOAD_PUT] =
+        "INSERT INTO dataset_payload (dataset_id, payload) VALUES (?1, ?2)"
+        " ON CONFLICT (dataset_id) DO UPDATE SET payload = excluded.payload",
     [ST_DS_UPDATE] =
         "UPDATE dataset SET uri = ?2, identifier = ?3, modified = ?4,"
-        " hash = ?5, payload = ?6, distributions = ?7, page_url = ?8,"
+        " hash = ?5, distributions = ?7, page_url = ?8,"
         " status = 'active', last_seen_run = ?9, changed_run = ?9,"
         " updated_at = ?10 WHERE id = ?1",
     /*
@@ -934,6 +938,27 @@ cleanup:
 
 /* ---- datasets ----------------------------------------------------------- */
 
+/* Stores the canonical form of dataset id (insert or replace). */
+static int payload_put(hv_store *s, int64_t id, const hv_dataset_row *d,
+                       hv_error *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if ((rc = stmt_get(s, ST_PAYLOAD_PUT, &st, err)) < 0)
+    goto cleanup;
+  if (sqlite3_bind_int64(st, 1, id) ||
+      sqlite3_bind_text64(st, 2, d->payload ? d->payload : "",
+                          d->payload ? d->payload_len : 0, SQLITE_STATIC,
+                          SQLITE_UTF8) ||
+      sqlite3_step(st) != SQLITE_DONE)
+    rc = sql_fail(s, err, "store payload of dataset '%s'", d->key);
+
+cleanup:
+  stmt_done(st);
+  return rc;
+}
+
 /* Writes every field of an existing row and makes it active again. */
 static int dataset_rewrite(hv_store *s, int64_t id, int64_t run_id,
                            const hv_dataset_row *d, hv_error *err)
@@ -946,14 +971,14 @@ static int dataset_rewrite(hv_store *s, int64_t id, int64_t run_id,
   if (sqlite3_bind_int64(st, 1, id) || bind_text(st, 2, d->uri) ||
       bind_text(st, 3, d->identifier) || bind_text(st, 4, d->modified) ||
       bind_text(st, 5, d->hash) ||
-      sqlite3_bind_text64(st, 6, d->payload ? d->payload : "",
-                          d->payload ? d->payload_len : 0, SQLITE_STATIC,
-                          SQLITE_UTF8) ||
       sqlite3_bind_int64(st, 7, (int64_t)d->distributions) ||
       bind_text(st, 8, d->page_url) || sqlite3_bind_int64(st, 9, run_id) ||
       sqlite3_bind_int64(st, 10, (int64_t)time(NULL)) ||
-      sqlite3_step(st) != SQLITE_DONE)
+      sqlite3_step(st) != SQLITE_DONE) {
     rc = sql_fail(s, err, "update dataset '%s'", d->key);
+    goto cleanup;
+  }
+  rc = payload_put(s, id, d, err);
 
 cleanup:
   stmt_done(st);
@@ -971,14 +996,14 @@ static int dataset_insert(hv_store *s, int64_t source_id, int64_t run_id,
   if (sqlite3_bind_int64(st, 1, source_id) || bind_text(st, 2, d->key) ||
       bind_text(st, 3, d->uri) || bind_text(st, 4, d->identifier) ||
       bind_text(st, 5, d->modified) || bind_text(st, 6, d->hash) ||
-      sqlite3_bind_text64(st, 7, d->payload ? d->payload : "",
-                          d->payload ? d->payload_len : 0, SQLITE_STATIC,
-                          SQLITE_UTF8) ||
       sqlite3_bind_int64(st, 8, (int64_t)d->distributions) ||
       bind_text(st, 9, d->page_url) || sqlite3_bind_int64(st, 10, run_id) ||
       sqlite3_bind_int64(st, 11, (int64_t)time(NULL)) ||
-      sqlite3_step(st) != SQLITE_DONE)
+      sqlite3_step(st) != SQLITE_DONE) {
     rc = sql_fail(s, err, "insert dataset '%s'", d->key);
+    goto cleanup;
+  }
+  rc = payload_put(s, sqlite3_last_insert_rowid(s->db), d, err);
 
 cleanup:
   stmt_done(st);
@@ -1131,8 +1156,9 @@ int hv_store_dataset_foreach(hv_store *s, int64_t source_id, hv_dataset_cb cb,
 
   if (sqlite3_prepare_v2(s->db,
                          "SELECT d.key, d.uri, d.identifier, d.modified,"
-                         " d.hash, d.payload, d.distributions, d.page_url"
+                         " d.hash, p.payload, d.distributions, d.page_url"
                          " FROM dataset d JOIN source s ON s.id = d.source_id"
+                         " JOIN dataset_payload p ON p.dataset_id = d.id"
                          " WHERE d.status = 'active'"
                          " AND (?1 <= 0 OR d.source_id = ?1)"
                          " ORDER BY d.key, s.name",

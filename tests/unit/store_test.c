@@ -225,8 +225,8 @@ static void migrations_apply_and_reopen_is_idempotent(void **state)
   assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master"
                                     " WHERE name IN ('source', 'run', 'page',"
                                     " 'dataset', 'ledger', 'dataset_by_page',"
-                                    " 'dataset_by_seen')"),
-                   7);
+                                    " 'dataset_by_status', 'dataset_payload')"),
+                   8);
   add_source(f->s, "be-daten", "11");
 
   /* Reopening applies nothing and keeps the data. */
@@ -748,14 +748,15 @@ static void payload_with_embedded_nul_round_trips(void **state)
   d.payload_len = 7;
   HV_ASSERT_OK(hv_store_dataset_upsert(f->s, src, r1, &d, &ch, &err), &err);
   assert_int_equal(raw_int(f->path, "SELECT length(CAST(payload AS BLOB))"
-                                    " FROM dataset"),
+                                    " FROM dataset_payload"),
                    7);
   d.payload = "abcdef";
   d.payload_len = 3;
   d.key = "k2";
   HV_ASSERT_OK(hv_store_dataset_upsert(f->s, src, r1, &d, &ch, &err), &err);
-  assert_int_equal(raw_int(f->path, "SELECT length(payload) FROM dataset"
-                                    " WHERE key = 'k2'"),
+  assert_int_equal(raw_int(f->path, "SELECT length(payload) FROM"
+                                    " dataset_payload JOIN dataset"
+                                    " ON id = dataset_id WHERE key = 'k2'"),
                    3);
 }
 
