@@ -91,7 +91,7 @@ static int open_store(cli_ctx *ctx, hv_store **out)
 static int parse_long(const char *s, long min, long max, long *out)
 {
   char *end;
-  long v;
+  long v = 0;
 
   if (!s || !*s)
     return -1;
@@ -433,7 +433,8 @@ static int cmd_source(cli_ctx *ctx, int argc, char **argv)
 static const char run_usage[] =
     "usage: govharvest run [--source NAME]... [--state NN] [--all]\n"
     "                      [--allow-mass-delete] [--max-delete-share PCT]\n"
-    "                      [--max-pages N] [--max-body BYTES] [--out DIR]\n"
+    "                      [--max-pages N] [--parallel N] [--max-body BYTES]\n"
+    "                      [--out DIR]\n"
     "                      [--allow-loopback] [--allow-private] [--json]\n"
     "\n"
     "Harvests the chosen enabled sources (--source picks disabled ones "
@@ -444,6 +445,7 @@ static const char run_usage[] =
     "  --max-delete-share PCT largest share deleted in one run (default "
     "20)\n"
     "  --max-pages N          page cap per source (default 10000)\n"
+    "  --parallel N           sources harvested at once (default 16)\n"
     "  --max-body BYTES       body cap per page (default 67108864)\n"
     "  --out DIR              write DIR/catalog.nt and DIR/catalog.ttl\n"
     "  --allow-loopback       permit sources on 127.0.0.0/8 and ::1\n"
@@ -566,6 +568,7 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
       {"allow-mass-delete", no_argument, NULL, 'M'},
       {"max-delete-share", required_argument, NULL, 'D'},
       {"max-pages", required_argument, NULL, 'P'},
+      {"parallel", required_argument, NULL, 'N'},
       {"max-body", required_argument, NULL, 'B'},
       {"out", required_argument, NULL, 'o'},
       {"allow-loopback", no_argument, NULL, 'L'},
@@ -579,7 +582,7 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
   hv_source *sources = NULL;
   hv_error err = HV_ERROR_INIT;
   size_t n = 0;
-  long v;
+  long v = 0;
   int c, rc, all = 0;
 
   memset(&a, 0, sizeof(a));
@@ -608,6 +611,11 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
       if (parse_long(optarg, 1, 1000000, &v) < 0)
         rc = usage_error(run_usage, "--max-pages: 1..1000000: %s", optarg);
       a.opts.max_pages = (int)v;
+      break;
+    case 'N':
+      if (parse_long(optarg, 1, 256, &v) < 0)
+        rc = usage_error(run_usage, "--parallel: 1..256: %s", optarg);
+      a.opts.max_parallel_sources = (int)v;
       break;
     case 'B':
       if (parse_long(optarg, 1024, 1L << 32, &v) < 0)

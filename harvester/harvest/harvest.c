@@ -98,6 +98,10 @@ struct hv_harvest {
   uint64_t datasets_done;
   uv_signal_t sigint;
   uv_signal_t sigterm;
+  hv_store_checkpointer *checkpointer; /* NULL: SQLite checkpoints itself */
+  uv_work_t checkpoint_work;
+  int checkpoint_running;
+  unsigned pages_since_checkpoint;
   int interrupted; /* SIGINT/SIGTERM: finish what is in flight, stop */
 };
 
@@ -205,6 +209,42 @@ static void page_fail(page_job *pj, const char *cause)
   page_fail_as(pj, cause, 0);
 }
 
+/* Pool thread: copies the store's log into its file (and fsyncs). */
+static void checkpoint_work(uv_work_t *req)
+{
+  hv_harvest *h = container_of(req, hv_harvest, checkpoint_work);
+  hv_error err = HV_ERROR_INIT;
+
+  if (hv_store_checkpoint(h->checkpointer, &err) < 0)
+    hv_log_warn("%s", err.msg);
+}
+
+static void checkpoint_done(uv_work_t *req, int status)
+{
+  hv_harvest *h = container_of(req, hv_harvest, checkpoint_work);
+
+  (void)status;
+  h->checkpoint_running = 0;
+}
+
+/*
+ * Every few committed pages, a checkpoint goes to the pool, so that the
+ * store's log stays short and its fsyncs never stall the loop.
+ */
+#define PAGES_PER_CHECKPOINT 32
+
+static void maybe_checkpoint(hv_harvest *h)
+{
+  if (!h->checkpointer || h->checkpoint_running ||
+      ++h->pages_since_checkpoint < PAGES_PER_CHECKPOINT)
+    return;
+  if (uv_queue_work(&h->loop, &h->checkpoint_work, checkpoint_work,
+                    checkpoint_done) == 0) {
+    h->checkpoint_running = 1;
+    h->pages_since_checkpoint = 0;
+  }
+}
+
 /* Goes on with the next page, or finishes the source. next may be NULL. */
 static void page_continue(page_job *pj, const char *next)
 {
@@ -212,6 +252,7 @@ static void page_continue(page_job *pj, const char *next)
   char *next_copy = NULL;
 
   job->h->pages_done++;
+  maybe_checkpoint(job->h);
   draw_progress(job->h);
   if (next && !(next_copy = hv_strdup(next))) {
     source_note_failure(job, "page %s: out of memory", pj->url);
@@ -671,6 +712,7 @@ int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
                    hv_source_report **reports_out, hv_error *err)
 {
   hv_harvest h;
+  hv_error cerr = HV_ERROR_INIT;
   hv_source_report *reports = NULL;
   size_t i;
   int rc, loop_ready = 0, signals_ready = 0;
@@ -702,6 +744,8 @@ int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
   loop_ready = 1;
   if ((rc = hv_fetcher_new(&h.fetcher, &h.loop, &opts->fetch, err)) < 0)
     goto cleanup;
+  if (hv_store_checkpointer_open(&h.checkpointer, store, &cerr) < 0)
+    hv_log_info("checkpoints stay with SQLite: %s", cerr.msg);
   uv_signal_init(&h.loop, &h.sigint);
   uv_signal_init(&h.loop, &h.sigterm);
   h.sigint.data = &h;
@@ -725,6 +769,7 @@ cleanup:
     hv_fetcher_close(h.fetcher);
   if (loop_ready)
     uv_run(&h.loop, UV_RUN_DEFAULT);
+  hv_store_checkpointer_close(h.checkpointer);
   if (loop_ready && uv_loop_close(&h.loop) != 0)
     hv_log_error("event loop still had open handles at shutdown");
   if (h.jobs) {

@@ -34,6 +34,35 @@ int hv_store_schema_version(hv_store *s);
  * Transactions do not nest: a begin inside a transaction is HV_ESTORE.
  * begin takes the write lock at once (waiting up to the busy timeout).
  */
+/* ---- checkpoints ------------------------------------------------------ */
+
+/*
+ * In WAL mode a commit only appends to the log; the fsyncs happen when
+ * the log is copied back into the database file (a checkpoint). By
+ * default SQLite checkpoints inside whichever commit crosses the log's
+ * size limit, which would stall the loop thread on the disk. A harvest
+ * instead turns automatic checkpoints off on its store and runs them
+ * from a pool thread through a second connection of its own.
+ */
+typedef struct hv_store_checkpointer hv_store_checkpointer;
+
+/*
+ * Opens a checkpointer for the database of s and turns s's automatic
+ * checkpoints off (hv_store_checkpointer_close turns them back on).
+ */
+int hv_store_checkpointer_open(hv_store_checkpointer **out, hv_store *s,
+                               hv_error *err);
+
+/*
+ * Copies what it can of the log into the database file without blocking
+ * the writer (a PASSIVE checkpoint). Safe on another thread than the
+ * store's, one call at a time.
+ */
+int hv_store_checkpoint(hv_store_checkpointer *c, hv_error *err);
+
+/* Closes the checkpointer and restores s's automatic checkpoints. */
+void hv_store_checkpointer_close(hv_store_checkpointer *c);
+
 int hv_store_begin(hv_store *s, hv_error *err);
 int hv_store_commit(hv_store *s, hv_error *err);
 void hv_store_rollback(hv_store *s); /* no-op outside a transaction */

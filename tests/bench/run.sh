@@ -39,10 +39,9 @@ command -v rapper >/dev/null || die "rapper is missing: install raptor2-utils (d
 
 # ---- build ---------------------------------------------------------------
 echo "== build: Release into $build"
-# Warnings stay visible in the build log but do not stop the benchmark:
-# -O3 enables gcc's flow-sensitive warnings, which the Debug builds that
-# gate commits never see.
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHV_WERROR=OFF \
+# Release (-O3) enables gcc's flow-sensitive warnings, which the Debug
+# builds never see; they are errors here too.
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHV_WERROR=ON \
   >/dev/null
 cmake --build "$build" -j"$(nproc)" --target govharvest gen_w100k serve_dir \
   >"$build/bench-build.log" 2>&1 || {

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "store/store.h"
@@ -1278,6 +1279,45 @@ cleanup:
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+static off_t file_size(const char *path)
+{
+  struct stat st;
+
+  return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* With a checkpointer, commits stay in the log until it runs; then they
+ * reach the database file, and the store keeps working throughout. */
+static void checkpointer_moves_the_log_into_the_file(void **state)
+{
+  fixture *f = *state;
+  hv_store_checkpointer *c = NULL;
+  hv_error err = HV_ERROR_INIT;
+  int64_t src = add_source(f->s, "ck", "03");
+  int64_t run = begin_run(f->s, src);
+  char key[32], payload[4096];
+  off_t before, after;
+  int i;
+
+  HV_ASSERT_OK(hv_store_checkpointer_open(&c, f->s, &err), &err);
+  memset(payload, 'x', sizeof(payload) - 1);
+  payload[sizeof(payload) - 1] = '\0';
+  HV_ASSERT_OK(hv_store_begin(f->s, &err), &err);
+  for (i = 0; i < 200; i++) {
+    snprintf(key, sizeof(key), "k%d", i);
+    upsert(f->s, src, run, key, "h", payload, "https://ck.example/1", 1);
+  }
+  HV_ASSERT_OK(hv_store_commit(f->s, &err), &err);
+  before = file_size(f->path);
+  assert_true(before >= 0 && before < 200 * 4096);
+  HV_ASSERT_OK(hv_store_checkpoint(c, &err), &err);
+  after = file_size(f->path);
+  assert_true(after >= 200 * 4096);
+  hv_store_checkpointer_close(c);
+  assert_int_equal(raw_int(f->path, "SELECT count(*) FROM dataset_payload"),
+                   200);
+}
+
 int main(int argc, char **argv)
 {
   const struct CMUnitTest tests[] = {
@@ -1302,6 +1342,7 @@ int main(int argc, char **argv)
       T(report_volumes_by_state_and_period),
       T(source_removal_keeps_ledger_and_runs),
       T(rollback_discards_a_pages_writes),
+      T(checkpointer_moves_the_log_into_the_file),
       T(open_fails_cleanly_when_memory_runs_out),
       T(reads_fail_cleanly_when_memory_runs_out),
   };
