@@ -831,7 +831,9 @@ static int walk_dataset(hv_dataset_graph *ds, page_index *ix, size_t root,
       const hv_quad *quad = &g->quads[q];
       size_t o = ix->obj[q];
 
-      if (hv_graph_add(&ds->graph, quad, err) < 0)
+      /* The terms stay in the page graph's arena, which the page keeps
+       * until its datasets are gone: no second copy of every string. */
+      if (hv_graph_add_owned(&ds->graph, quad, err) < 0)
         return HV_ENOMEM;
       if (cur == root) {
         if (is_iri(&quad->p, HV_DCAT "distribution") &&
@@ -1015,7 +1017,8 @@ int hv_page_decode(hv_page *out, const char *body, size_t len,
 cleanup:
   index_fini(&ix);
   hv_arena_fini(&scratch);
-  hv_graph_fini(&g);
+  /* The dataset graphs point into g's strings: the page owns it now. */
+  out->graph = g;
   return rc;
 }
 
@@ -1038,6 +1041,7 @@ void hv_page_fini(hv_page *page)
     hv_free(page->rejected[i].reason);
   }
   hv_free(page->datasets);
+  hv_graph_fini(&page->graph);
   hv_free(page->rejected);
   hv_free(page->next_url);
   hv_free(page->warning);

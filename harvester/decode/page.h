@@ -27,7 +27,8 @@ typedef struct hv_dataset_graph {
   char *identifier;    /* first dct:identifier literal, NULL if none */
   char *modified;      /* dct:modified lexical form, NULL if none */
   size_t distributions; /* dcat:distribution values */
-  hv_graph graph;      /* the dataset node and everything hanging off it */
+  hv_graph graph;      /* the dataset node and everything hanging off it;
+                          its strings live in the page's graph */
 } hv_dataset_graph;
 
 /* A dataset node that could not be kept, and why. */
@@ -37,6 +38,8 @@ typedef struct hv_rejected {
 } hv_rejected;
 
 typedef struct hv_page {
+  hv_graph graph;             /* every triple of the page; owns the strings
+                                 of all dataset graphs */
   const char *syntax;         /* raptor parser used (static string) */
   char *next_url;             /* absolute Hydra next page, NULL if none */
   size_t triples;             /* triples parsed from the page */
