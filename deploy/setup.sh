@@ -12,6 +12,7 @@ packages=(
   libuv1-dev libcurl4-gnutls-dev libxml2-dev
   libraptor2-dev raptor2-utils
   libsqlite3-dev sqlite3 libjansson-dev nettle-dev libmicrohttpd-dev
+  libzstd-dev
   libcmocka-dev
   time
 )

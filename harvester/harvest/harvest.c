@@ -24,6 +24,7 @@
 #include "decode/rdfparse.h"
 #include "reconcile/reconcile.h"
 #include "util/alloc.h"
+#include "util/compress.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/strset.h"
@@ -45,6 +46,8 @@
 
 typedef struct hv_harvest hv_harvest;
 
+typedef struct page_job page_job;
+
 typedef struct source_job {
   hv_harvest *h;
   const hv_source *src;
@@ -52,20 +55,35 @@ typedef struct source_job {
   hv_strset visited;  /* page URLs requested in this run */
   int pages;          /* pages requested so far */
   int failed;         /* a page failed or paging was cut short */
+  int paging_done;    /* no further page will be requested */
+  int finished;       /* source_finish ran */
+  size_t in_flight;   /* pages requested and not yet applied */
+  unsigned next_seq;  /* sequence number of the next page requested */
+  unsigned apply_seq; /* sequence number of the next page to apply */
+  page_job *settled;  /* pages waiting for their turn, by sequence */
   uint64_t started_ns;
 } source_job;
 
 typedef struct hashed_dataset {
   char hash[HV_SHA256_HEX_LEN + 1];
-  char *payload;  /* canonical N-Triples, NULL if rc < 0 */
+  char *payload;  /* canonical N-Triples as a zstd frame, NULL if rc < 0 */
   size_t payload_len;
   int rc;
   hv_error err;
 } hashed_dataset;
 
-typedef struct page_job {
+typedef enum page_outcome {
+  PAGE_FAILED = 0, /* err says why */
+  PAGE_KEEP,       /* 304 or the same body: its datasets stay */
+  PAGE_DECODED     /* page and hashed are filled */
+} page_outcome;
+
+struct page_job {
   uv_work_t work;
   source_job *job;
+  unsigned seq;        /* position in the source's paging order */
+  page_job *next_settled;
+  page_outcome outcome;
   char *url;           /* URL requested (the page's identity) */
   char *base_url;      /* URL after redirects (base for relative IRIs) */
   char *body;
@@ -82,7 +100,7 @@ typedef struct page_job {
   hashed_dataset *hashed; /* page.n_datasets entries */
   int rc;
   hv_error err;
-} page_job;
+};
 
 struct hv_harvest {
   uv_loop_t loop;
@@ -177,38 +195,6 @@ static int ledger_add(source_job *job, const hv_ledger_counts *delta,
   return rc;
 }
 
-/*
- * Counts a failed page (its requests and bytes were still spent). cause
- * names the page URL already when it comes from the fetcher.
- */
-static void page_fail_as(page_job *pj, const char *cause, int names_url)
-{
-  source_job *job = pj->job;
-  hv_error err = HV_ERROR_INIT;
-
-  if (names_url)
-    source_note_failure(job, "%s", cause);
-  else
-    source_note_failure(job, "page %s: %s", pj->url, cause);
-  /* The page counts once, as failed, however far it got. */
-  pj->delta.pages_fetched = 0;
-  pj->delta.pages_not_modified = 0;
-  pj->delta.pages_failed = 1;
-  if (hv_store_begin(job->h->store, &err) < 0 ||
-      ledger_add(job, &pj->delta, &err) < 0 ||
-      hv_store_commit(job->h->store, &err) < 0) {
-    hv_store_rollback(job->h->store);
-    source_note_failure(job, "ledger: %s", err.msg);
-  }
-  page_job_free(pj);
-  source_finish(job);
-}
-
-static void page_fail(page_job *pj, const char *cause)
-{
-  page_fail_as(pj, cause, 0);
-}
-
 /* Pool thread: copies the store's log into its file (and fsyncs). */
 static void checkpoint_work(uv_work_t *req)
 {
@@ -245,35 +231,57 @@ static void maybe_checkpoint(hv_harvest *h)
   }
 }
 
-/* Goes on with the next page, or finishes the source. next may be NULL. */
-static void page_continue(page_job *pj, const char *next)
+/* Finishes the source once paging is over and every page is applied. */
+static void maybe_finish(source_job *job)
+{
+  if (job->paging_done && job->in_flight == 0 && !job->finished) {
+    job->finished = 1;
+    source_finish(job);
+  }
+}
+
+/* Requests the next page, or ends the paging when next is NULL. */
+static void page_advance(source_job *job, const char *next)
+{
+  if (next && !job->paging_done)
+    page_request(job, next);
+  else
+    job->paging_done = 1;
+}
+
+/* Counts a failed page (its requests and bytes were still spent). */
+static void apply_failed(page_job *pj)
 {
   source_job *job = pj->job;
-  char *next_copy = NULL;
+  hv_error err = HV_ERROR_INIT;
 
-  job->h->pages_done++;
-  maybe_checkpoint(job->h);
-  draw_progress(job->h);
-  if (next && !(next_copy = hv_strdup(next))) {
-    source_note_failure(job, "page %s: out of memory", pj->url);
-    page_job_free(pj);
-    source_finish(job);
-    return;
+  source_note_failure(job, "%s", pj->err.msg);
+  /* The page counts once, as failed, however far it got. */
+  pj->delta.pages_fetched = 0;
+  pj->delta.pages_not_modified = 0;
+  pj->delta.pages_failed = 1;
+  if (hv_store_begin(job->h->store, &err) < 0 ||
+      ledger_add(job, &pj->delta, &err) < 0 ||
+      hv_store_commit(job->h->store, &err) < 0) {
+    hv_store_rollback(job->h->store);
+    source_note_failure(job, "ledger: %s", err.msg);
   }
-  page_job_free(pj);
-  if (next_copy) {
-    page_request(job, next_copy);
-    hv_free(next_copy);
-  } else {
-    source_finish(job);
-  }
+}
+
+/* A store error while applying a page: the page counts as failed. */
+static void apply_store_failed(page_job *pj, const hv_error *err)
+{
+  hv_store_rollback(pj->job->h->store);
+  hv_error_set(&pj->err, err->code, "page %s: %s", pj->url, err->msg);
+  pj->job->paging_done = 1;
+  apply_failed(pj);
 }
 
 /*
  * The page is the same as last time (304, or the same body): its datasets
  * stay as they are and count as unchanged. New validators are kept.
  */
-static void page_keep(page_job *pj)
+static void apply_keep(page_job *pj)
 {
   source_job *job = pj->job;
   hv_store *store = job->h->store;
@@ -288,24 +296,21 @@ static void page_keep(page_job *pj)
                          &kept, &distributions, &err) < 0 ||
       hv_store_page_put(store, job->src->id, pj->url, &row,
                         job->report->run_id, &err) < 0) {
-    hv_store_rollback(store);
-    page_fail(pj, err.msg);
+    apply_store_failed(pj, &err);
     return;
   }
   pj->delta.datasets_unchanged = (int64_t)kept;
   pj->delta.distributions = (int64_t)distributions;
   if (ledger_add(job, &pj->delta, &err) < 0 ||
       hv_store_commit(store, &err) < 0) {
-    hv_store_rollback(store);
-    page_fail(pj, err.msg);
+    apply_store_failed(pj, &err);
     return;
   }
   job->h->datasets_done += kept;
-  page_continue(pj, pj->stored_next);
 }
 
 /* Writes one decoded page: page row, datasets and ledger, atomically. */
-static void page_commit(page_job *pj)
+static void apply_decoded(page_job *pj)
 {
   source_job *job = pj->job;
   hv_store *store = job->h->store;
@@ -313,9 +318,8 @@ static void page_commit(page_job *pj)
   hv_page_row row = {pj->etag, pj->last_modified, pj->content_hash,
                      pj->page.next_url};
   size_t i;
-  int rc;
 
-  if ((rc = hv_store_begin(store, &err)) < 0)
+  if (hv_store_begin(store, &err) < 0)
     goto fail;
   for (i = 0; i < pj->page.n_datasets; i++) {
     const hv_dataset_graph *dg = &pj->page.datasets[i];
@@ -329,17 +333,19 @@ static void page_commit(page_job *pj)
       pj->delta.datasets_rejected++;
       continue;
     }
+    memset(&d, 0, sizeof(d));
     d.key = dg->key;
     d.uri = dg->uri;
     d.identifier = dg->identifier;
     d.modified = dg->modified;
     d.hash = hd->hash;
-    d.payload = hd->payload;
-    d.payload_len = hd->payload_len;
+    /* Compressed on the pool already; the store takes the frame as is. */
+    d.payload_zstd = hd->payload;
+    d.payload_zstd_len = hd->payload_len;
     d.distributions = dg->distributions;
     d.page_url = pj->url;
-    if ((rc = hv_store_dataset_upsert(store, job->src->id, job->report->run_id,
-                                      &d, &change, &err)) < 0)
+    if (hv_store_dataset_upsert(store, job->src->id, job->report->run_id, &d,
+                                &change, &err) < 0)
       goto fail;
     switch (change) {
     case HV_CHANGE_NEW:
@@ -368,28 +374,126 @@ static void page_commit(page_job *pj)
                 pj->page.rejected[i].reason);
     pj->delta.datasets_rejected++;
   }
-  if ((rc = hv_store_page_put(store, job->src->id, pj->url, &row,
-                              job->report->run_id, &err)) < 0 ||
-      (rc = ledger_add(job, &pj->delta, &err)) < 0 ||
-      (rc = hv_store_commit(store, &err)) < 0)
+  if (hv_store_page_put(store, job->src->id, pj->url, &row,
+                        job->report->run_id, &err) < 0 ||
+      ledger_add(job, &pj->delta, &err) < 0 ||
+      hv_store_commit(store, &err) < 0)
     goto fail;
   job->h->datasets_done += pj->page.n_datasets;
-  page_continue(pj, pj->page.next_url);
   return;
 
 fail:
-  hv_store_rollback(store);
-  page_fail(pj, err.msg);
+  apply_store_failed(pj, &err);
 }
 
-/* Pool thread: hash the body, and unless it is unchanged decode, split
- * and canonicalize it. Touches nothing but pj. */
-static void page_work(uv_work_t *req)
+/*
+ * Takes a page whose outcome is known. Pages of one source are applied
+ * to the store in paging order, whatever order the pool finished them
+ * in, so "the first copy wins" means the same in every run.
+ */
+static void page_settle(page_job *pj)
+{
+  source_job *job = pj->job;
+  page_job **at = &job->settled;
+
+  while (*at && (*at)->seq < pj->seq)
+    at = &(*at)->next_settled;
+  pj->next_settled = *at;
+  *at = pj;
+
+  while (job->settled && job->settled->seq == job->apply_seq) {
+    page_job *head = job->settled;
+
+    job->settled = head->next_settled;
+    switch (head->outcome) {
+    case PAGE_FAILED:
+      apply_failed(head);
+      break;
+    case PAGE_KEEP:
+      apply_keep(head);
+      break;
+    case PAGE_DECODED:
+      apply_decoded(head);
+      break;
+    }
+    job->apply_seq++;
+    job->in_flight--;
+    job->h->pages_done++;
+    page_job_free(head);
+    maybe_checkpoint(job->h);
+    draw_progress(job->h);
+  }
+  maybe_finish(job);
+}
+
+/* The page failed before it could be applied; paging stops here. */
+static void page_fail(page_job *pj, int names_url, const char *cause)
+{
+  char copy[HV_ERROR_MSG_MAX];
+
+  /* cause may be pj->err.msg itself. */
+  snprintf(copy, sizeof(copy), "%s", cause);
+  if (names_url)
+    hv_error_set(&pj->err, HV_EHTTP, "%s", copy);
+  else
+    hv_error_set(&pj->err, HV_EHTTP, "page %s: %s", pj->url, copy);
+  pj->outcome = PAGE_FAILED;
+  page_advance(pj->job, NULL);
+  page_settle(pj);
+}
+
+/*
+ * Pool thread: canonicalizes every dataset of the decoded page and
+ * compresses the canonical form for the store, so that neither costs
+ * the loop thread anything.
+ */
+static void canon_work(uv_work_t *req)
+{
+  page_job *pj = container_of(req, page_job, work);
+  hv_buf nq = HV_BUF_INIT(MAX_DATASET_PAYLOAD);
+  size_t i;
+
+  for (i = 0; i < pj->page.n_datasets; i++) {
+    hashed_dataset *hd = &pj->hashed[i];
+    hv_buf z = HV_BUF_INIT(MAX_DATASET_PAYLOAD + 4096);
+
+    hv_buf_reset(&nq);
+    hd->rc = hv_rdfc10_hash(&pj->page.datasets[i].graph, hd->hash, &nq,
+                            &hd->err);
+    if (hd->rc == 0)
+      hd->rc = hv_compress(&z, nq.ptr ? nq.ptr : "", nq.len, &hd->err);
+    if (hd->rc == 0 && !(hd->payload = hv_buf_detach(&z, &hd->payload_len)))
+      hd->rc = hv_error_oom(&hd->err);
+    hv_buf_fini(&z);
+    /* The canonical form replaces the graph from here on. */
+    hv_graph_fini(&pj->page.datasets[i].graph);
+  }
+  hv_buf_fini(&nq);
+}
+
+static void canon_done(uv_work_t *req, int status)
+{
+  page_job *pj = container_of(req, page_job, work);
+
+  if (status < 0) {
+    hv_error_set(&pj->err, HV_ECANCELED, "page %s: %s", pj->url,
+                 uv_strerror(status));
+    pj->outcome = PAGE_FAILED;
+  } else {
+    pj->outcome = PAGE_DECODED;
+  }
+  page_settle(pj);
+}
+
+/*
+ * Pool thread: hashes the body and, unless it is unchanged, decodes and
+ * splits it. Touches nothing but pj.
+ */
+static void decode_work(uv_work_t *req)
 {
   page_job *pj = container_of(req, page_job, work);
   const char *hint = pj->job->src->format_hint;
   char body_hash[HV_SHA256_HEX_LEN + 1];
-  size_t i;
 
   hv_sha256_hex(pj->body, pj->len, body_hash);
   snprintf(pj->content_hash, sizeof(pj->content_hash), "%s:%s",
@@ -403,44 +507,42 @@ static void page_work(uv_work_t *req)
   /* The graphs hold their own copies; the body is no longer needed. */
   hv_free(pj->body);
   pj->body = NULL;
-  if (pj->rc < 0)
-    return;
-  if (pj->page.n_datasets &&
-      !(pj->hashed = hv_calloc(pj->page.n_datasets, sizeof(*pj->hashed)))) {
+  if (pj->rc == 0 && pj->page.n_datasets &&
+      !(pj->hashed = hv_calloc(pj->page.n_datasets, sizeof(*pj->hashed))))
     pj->rc = hv_error_oom(&pj->err);
-    return;
-  }
-  for (i = 0; i < pj->page.n_datasets; i++) {
-    hashed_dataset *hd = &pj->hashed[i];
-    hv_buf nq = HV_BUF_INIT(MAX_DATASET_PAYLOAD);
-
-    hd->rc = hv_rdfc10_hash(&pj->page.datasets[i].graph, hd->hash, &nq,
-                            &hd->err);
-    if (hd->rc == 0 && !(hd->payload = hv_buf_detach(&nq, &hd->payload_len)))
-      hd->rc = hv_error_oom(&hd->err);
-    hv_buf_fini(&nq);
-    /* The canonical form replaces the graph from here on. */
-    hv_graph_fini(&pj->page.datasets[i].graph);
-  }
 }
 
-static void page_work_done(uv_work_t *req, int status)
+/*
+ * Loop thread: the page is decoded, so its next page is known. That
+ * fetch starts now, while this page is canonicalized on the pool: the
+ * pages of one source overlap instead of waiting for each other.
+ */
+static void decode_done(uv_work_t *req, int status)
 {
   page_job *pj = container_of(req, page_job, work);
+  int rc;
 
   if (status < 0) {
-    page_fail(pj, uv_strerror(status));
+    page_fail(pj, 0, uv_strerror(status));
     return;
   }
   if (pj->same_content) {
-    page_keep(pj);
+    pj->outcome = PAGE_KEEP;
+    page_advance(pj->job, pj->stored_next);
+    page_settle(pj);
     return;
   }
   if (pj->rc < 0) {
-    page_fail(pj, pj->err.msg);
+    page_fail(pj, 0, pj->err.msg);
     return;
   }
-  page_commit(pj);
+  page_advance(pj->job, pj->page.next_url);
+  if ((rc = uv_queue_work(&pj->job->h->loop, &pj->work, canon_work,
+                          canon_done)) < 0) {
+    hv_error_set(&pj->err, HV_EIO, "page %s: %s", pj->url, uv_strerror(rc));
+    pj->outcome = PAGE_FAILED;
+    page_settle(pj);
+  }
 }
 
 static char *dup_or_null(const char *s, int *oom)
@@ -464,7 +566,7 @@ static void on_fetched(int status, const hv_fetch_result *result,
   pj->delta.requests = result->attempts;
   pj->delta.bytes = (int64_t)result->bytes;
   if (status < 0) {
-    page_fail_as(pj, ferr->msg, 1);
+    page_fail(pj, 1, ferr->msg);
     return;
   }
   /* A 304 need not repeat the validators; then the stored ones stay. */
@@ -477,20 +579,22 @@ static void on_fetched(int status, const hv_fetch_result *result,
     pj->last_modified = dup_or_null(result->last_modified, &oom);
   }
   if (oom) {
-    page_fail(pj, "out of memory");
+    page_fail(pj, 0, "out of memory");
     return;
   }
   if (result->not_modified) {
     if (!pj->stored_hash) {
-      page_fail(pj, "HTTP 304 for a page that was never fetched");
+      page_fail(pj, 0, "HTTP 304 for a page that was never fetched");
       return;
     }
-    page_keep(pj);
+    pj->outcome = PAGE_KEEP;
+    page_advance(pj->job, pj->stored_next);
+    page_settle(pj);
     return;
   }
   if (result->status != 200) {
     snprintf(cause, sizeof(cause), "HTTP %ld", result->status);
-    page_fail(pj, cause);
+    page_fail(pj, 0, cause);
     return;
   }
   pj->delta.pages_fetched = 1;
@@ -500,12 +604,12 @@ static void on_fetched(int status, const hv_fetch_result *result,
   pj->base_url = hv_strdup(result->effective_url ? result->effective_url
                                                  : pj->url);
   if (!pj->body || !pj->base_url || oom) {
-    page_fail(pj, "out of memory");
+    page_fail(pj, 0, "out of memory");
     return;
   }
-  if ((rc = uv_queue_work(&pj->job->h->loop, &pj->work, page_work,
-                          page_work_done)) < 0)
-    page_fail(pj, uv_strerror(rc));
+  if ((rc = uv_queue_work(&pj->job->h->loop, &pj->work, decode_work,
+                          decode_done)) < 0)
+    page_fail(pj, 0, uv_strerror(rc));
 }
 
 static void page_request(source_job *job, const char *url)
@@ -519,39 +623,37 @@ static void page_request(source_job *job, const char *url)
   if (h->interrupted) {
     source_note_failure(job, "interrupted before %s; nothing is deleted",
                         url);
-    source_finish(job);
-    return;
+    goto stop;
   }
   if (hv_strset_has(&job->visited, url)) {
     /* Every page of the cycle was harvested; the catalog is complete. */
     hv_log_warn("source %s: paging loop: %s was already fetched in this "
                 "run; paging stops here",
                 job->src->name, url);
-    source_finish(job);
-    return;
+    goto stop;
   }
   if (job->pages >= h->opts->max_pages) {
     source_note_failure(job,
                         "page cap of %d pages reached before %s; paging cut "
                         "short, nothing is deleted",
                         h->opts->max_pages, url);
-    source_finish(job);
-    return;
+    goto stop;
   }
   if (!(pj = hv_calloc(1, sizeof(*pj))) || !(pj->url = hv_strdup(url)) ||
       hv_strset_add(&job->visited, url) < 0) {
     hv_free(pj ? pj->url : NULL);
     hv_free(pj);
     source_note_failure(job, "page %s: out of memory", url);
-    source_finish(job);
-    return;
+    goto stop;
   }
   pj->job = job;
+  pj->seq = job->next_seq++;
   job->pages++;
+  job->in_flight++;
   memset(&stored, 0, sizeof(stored));
   rc = hv_store_page_get(h->store, job->src->id, url, &stored, &err);
   if (rc < 0 && rc != HV_ENOTFOUND) {
-    page_fail(pj, err.msg);
+    page_fail(pj, 0, err.msg);
     return;
   }
   /* Ownership of the stored row's strings moves to the page job. */
@@ -559,11 +661,14 @@ static void page_request(source_job *job, const char *url)
   pj->last_modified = stored.last_modified;
   pj->stored_hash = stored.content_hash;
   pj->stored_next = stored.next_url;
-  memset(&stored, 0, sizeof(stored));
-  rc = hv_fetcher_get(h->fetcher, url, pj->etag, pj->last_modified,
-                      on_fetched, pj, &err);
-  if (rc < 0)
-    page_fail(pj, err.msg);
+  if (hv_fetcher_get(h->fetcher, url, pj->etag, pj->last_modified,
+                     on_fetched, pj, &err) < 0)
+    page_fail(pj, 0, err.msg);
+  return;
+
+stop:
+  job->paging_done = 1;
+  maybe_finish(job);
 }
 
 static void source_start(source_job *job)
@@ -575,7 +680,8 @@ static void source_start(source_job *job)
   if (hv_store_run_begin(job->h->store, job->src->id, &job->report->run_id,
                          &err) < 0) {
     source_note_failure(job, "cannot start run: %s", err.msg);
-    source_finish(job);
+    job->paging_done = 1;
+    maybe_finish(job);
     return;
   }
   hv_log_info("source %s: run %lld started at %s", job->src->name,

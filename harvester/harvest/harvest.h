@@ -28,14 +28,14 @@ typedef struct hv_harvest_opts {
   unsigned version;
   hv_fetch_opts fetch;        /* network limits and policy */
   int max_pages;              /* page cap per source; default 10000 */
-  int max_parallel_sources;   /* sources harvested at once; default 8 */
+  int max_parallel_sources;   /* sources harvested at once; default 16 */
   double max_delete_share;    /* deletion guard; default 0.20 */
   int allow_mass_delete;      /* override the guard */
   int progress;               /* draw a progress line on stderr */
 } hv_harvest_opts;
 
 #define HV_HARVEST_OPTS_INIT \
-  {HV_HARVEST_OPTS_VERSION, HV_FETCH_OPTS_INIT, 10000, 8, 0.20, 0, 0}
+  {HV_HARVEST_OPTS_VERSION, HV_FETCH_OPTS_INIT, 10000, 16, 0.20, 0, 0}
 
 /* The outcome of one source in a run. */
 typedef struct hv_source_report {

@@ -80,7 +80,7 @@ const hv__store_migration hv__store_migrations[] = {
      "CREATE TABLE dataset_payload ("
      "  dataset_id INTEGER PRIMARY KEY"
      "    REFERENCES dataset(id) ON DELETE CASCADE,"
-     "  payload TEXT NOT NULL"
+     "  payload BLOB NOT NULL" /* zstd frame of canonical N-Triples */
      ");"
      "CREATE TABLE ledger ("
      "  run_id INTEGER NOT NULL,"

@@ -24,6 +24,7 @@
 
 #include "store/store_int.h"
 #include "util/alloc.h"
+#include "util/compress.h"
 
 /* Another writer (a second process on the same file) may hold the lock. */
 #define BUSY_TIMEOUT_MS 5000
@@ -162,7 +163,11 @@ struct hv_store {
   sqlite3 *db;
   int version;                   /* migrations applied */
   sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use, NULL before */
+  hv_buf payload;                /* (de)compression scratch, reused */
 };
+
+/* Bounds a stored payload, compressed or not. */
+#define MAX_PAYLOAD ((size_t)64 << 20)
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -361,7 +366,9 @@ int hv_store_open(hv_store **out, const char *path, hv_error *err)
 
   if (!path || !*path)
     return hv_error_set(err, HV_EINVAL, "store: no path given");
-  if (!(s = hv_calloc(1, sizeof(*s)))) {
+  if ((s = hv_calloc(1, sizeof(*s))))
+    hv_buf_init(&s->payload, MAX_PAYLOAD);
+  if (!s) {
     rc = hv_error_oom(err);
     goto cleanup;
   }
@@ -482,6 +489,7 @@ void hv_store_close(hv_store *s)
   if (s->db && !sqlite3_get_autocommit(s->db))
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close(s->db);
+  hv_buf_fini(&s->payload);
   hv_free(s);
 }
 
@@ -1016,12 +1024,23 @@ static int payload_put(hv_store *s, int64_t id, const hv_dataset_row *d,
   sqlite3_stmt *st = NULL;
   int rc;
 
+  const void *blob = d->payload_zstd;
+  size_t blob_len = d->payload_zstd_len;
+
+  if (!blob) {
+    hv_buf_reset(&s->payload);
+    if ((rc = hv_compress(&s->payload, d->payload ? d->payload : "",
+                          d->payload ? d->payload_len : 0, err)) < 0) {
+      hv_error_prefix(err, "store: dataset '%s': ", d->key);
+      return rc;
+    }
+    blob = s->payload.ptr;
+    blob_len = s->payload.len;
+  }
   if ((rc = stmt_get(s, ST_PAYLOAD_PUT, &st, err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, id) ||
-      sqlite3_bind_text64(st, 2, d->payload ? d->payload : "",
-                          d->payload ? d->payload_len : 0, SQLITE_STATIC,
-                          SQLITE_UTF8) ||
+      sqlite3_bind_blob64(st, 2, blob, blob_len, SQLITE_STATIC) ||
       sqlite3_step(st) != SQLITE_DONE)
     rc = sql_fail(s, err, "store payload of dataset '%s'", d->key);
 
@@ -1245,14 +1264,20 @@ int hv_store_dataset_foreach(hv_store *s, int64_t source_id, hv_dataset_cb cb,
     row.identifier = (const char *)sqlite3_column_text(st, 2);
     row.modified = (const char *)sqlite3_column_text(st, 3);
     row.hash = (const char *)sqlite3_column_text(st, 4);
-    row.payload = (const char *)sqlite3_column_text(st, 5);
-    row.payload_len = (size_t)sqlite3_column_bytes(st, 5);
     row.distributions = (size_t)sqlite3_column_int64(st, 6);
     row.page_url = (const char *)sqlite3_column_text(st, 7);
-    if (!row.key || !row.hash || !row.payload) {
+    if (!row.key || !row.hash) {
       rc = hv_error_oom(err);
       goto cleanup;
     }
+    hv_buf_reset(&s->payload);
+    if ((rc = hv_decompress(&s->payload, sqlite3_column_blob(st, 5),
+                            (size_t)sqlite3_column_bytes(st, 5), err)) < 0) {
+      hv_error_prefix(err, "store: payload of dataset '%s': ", row.key);
+      goto cleanup;
+    }
+    row.payload = s->payload.ptr;
+    row.payload_len = s->payload.len;
     if ((rc = cb(&row, payload)) < 0)
       goto cleanup;
     rc = 0;

@@ -192,6 +192,10 @@ typedef struct hv_dataset_row {
   const char *hash;       /* canonical SHA-256 hex */
   const char *payload;    /* canonical N-Triples */
   size_t payload_len;
+  const void *payload_zstd; /* the same as one zstd frame (util/compress.h),
+                               or NULL: then the store compresses payload
+                               itself. Never set by the store's walks. */
+  size_t payload_zstd_len;
   size_t distributions;
   const char *page_url;   /* page that delivered it */
 } hv_dataset_row;

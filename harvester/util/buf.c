@@ -56,6 +56,15 @@ static int ensure(hv_buf *b, size_t extra)
   return 0;
 }
 
+int hv_buf_grow(hv_buf *b, size_t extra)
+{
+  int rc = ensure(b, extra);
+
+  if (rc == 0)
+    b->ptr[b->len] = '\0';
+  return rc;
+}
+
 int hv_buf_add(hv_buf *b, const void *data, size_t len)
 {
   int rc;

@@ -25,6 +25,13 @@ void hv_buf_init(hv_buf *b, size_t max);
 void hv_buf_fini(hv_buf *b); /* frees the content; b can be reused */
 void hv_buf_reset(hv_buf *b); /* keeps the allocation, empties the content */
 
+/*
+ * Makes room for extra more bytes (plus the NUL) without changing the
+ * content, so a producer can write into ptr + len directly. Returns 0,
+ * HV_ENOMEM or HV_ETOOBIG.
+ */
+int hv_buf_grow(hv_buf *b, size_t extra);
+
 /* Appends len bytes. Returns 0, HV_ENOMEM or HV_ETOOBIG (b unchanged). */
 int hv_buf_add(hv_buf *b, const void *data, size_t len);
 int hv_buf_addstr(hv_buf *b, const char *s);

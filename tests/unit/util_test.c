@@ -8,6 +8,7 @@
 
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/compress.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -76,6 +77,34 @@ static void sha256_matches_known_vector(void **state)
       hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+static void compression_round_trips_and_refuses_damage(void **state)
+{
+  hv_buf z = HV_BUF_INIT(1 << 20), back = HV_BUF_INIT(1 << 20);
+  hv_buf small = HV_BUF_INIT(100);
+  hv_error err = HV_ERROR_INIT;
+  char text[8192];
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(text); i++)
+    text[i] = "<http://example.org/> \"Wert\" .\n"[i % 31];
+  HV_ASSERT_OK(hv_compress(&z, text, sizeof(text), &err), &err);
+  assert_true(z.len < sizeof(text) / 4);
+  HV_ASSERT_OK(hv_decompress(&back, z.ptr, z.len, &err), &err);
+  assert_int_equal(back.len, sizeof(text));
+  assert_memory_equal(back.ptr, text, sizeof(text));
+  /* A result larger than the buffer's cap is refused. */
+  assert_int_equal(hv_decompress(&small, z.ptr, z.len, &err), HV_ETOOBIG);
+  /* A damaged or cut frame is an error naming zstd, not garbage. */
+  hv_buf_reset(&back);
+  assert_int_equal(hv_decompress(&back, z.ptr, z.len / 2, &err), HV_EPARSE);
+  assert_int_equal(hv_decompress(&back, "not zstd", 8, &err), HV_EPARSE);
+  assert_non_null(strstr(err.msg, "zstd"));
+  hv_buf_fini(&z);
+  hv_buf_fini(&back);
+  hv_buf_fini(&small);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -84,6 +113,7 @@ int main(void)
       cmocka_unit_test(buf_reports_oom_and_stays_intact),
       cmocka_unit_test(error_keeps_code_and_prefixes_context),
       cmocka_unit_test(sha256_matches_known_vector),
+      cmocka_unit_test(compression_round_trips_and_refuses_damage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
