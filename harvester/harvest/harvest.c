@@ -287,7 +287,7 @@ static void apply_keep(page_job *pj)
   hv_store *store = job->h->store;
   hv_error err = HV_ERROR_INIT;
   hv_page_row row = {pj->etag, pj->last_modified, pj->stored_hash,
-                     pj->stored_next};
+                     pj->stored_next, 1};
   size_t kept = 0, distributions = 0;
 
   pj->delta.pages_not_modified = 1;
@@ -316,7 +316,7 @@ static void apply_decoded(page_job *pj)
   hv_store *store = job->h->store;
   hv_error err = HV_ERROR_INIT;
   hv_page_row row = {pj->etag, pj->last_modified, pj->content_hash,
-                     pj->page.next_url};
+                     pj->page.next_url, 0};
   size_t i;
 
   if (hv_store_begin(store, &err) < 0)

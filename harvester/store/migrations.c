@@ -49,7 +49,8 @@ const hv__store_migration hv__store_migrations[] = {
      "  last_modified TEXT,"
      "  content_hash TEXT,"
      "  next_url TEXT,"
-     "  last_run INTEGER NOT NULL,"
+     "  last_run INTEGER NOT NULL,"    /* last run that fetched it */
+     "  decoded_run INTEGER,"          /* last run that decoded it */
      "  PRIMARY KEY (source_id, url)"
      ") WITHOUT ROWID;"
      "CREATE TABLE dataset ("

@@ -45,6 +45,7 @@ enum {
   ST_PAGE_GET,
   ST_PAGE_PUT,
   ST_PAGE_KEEP,
+  ST_PAGE_MARK,
   ST_PAYLOAD_PUT,
   ST_DS_SELECT,
   ST_DS_INSERT,
@@ -84,25 +85,36 @@ static const char *const stmt_sql[ST_COUNT] = {
         " WHERE source_id = ?1 AND url = ?2",
     [ST_PAGE_PUT] =
         "INSERT INTO page (source_id, url, etag, last_modified,"
-        " content_hash, next_url, last_run)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        " content_hash, next_url, last_run, decoded_run)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+        " CASE WHEN ?8 THEN NULL ELSE ?7 END)"
         " ON CONFLICT (source_id, url) DO UPDATE SET"
         " etag = excluded.etag, last_modified = excluded.last_modified,"
         " content_hash = excluded.content_hash,"
-        " next_url = excluded.next_url, last_run = excluded.last_run",
-    /* Rows already seen in this run were counted when they were seen. */
+        " next_url = excluded.next_url, last_run = excluded.last_run,"
+        " decoded_run = CASE WHEN ?8 THEN decoded_run"
+        " ELSE excluded.last_run END",
+    /*
+     * A page kept in a run vouches for the datasets it delivered when it
+     * was last decoded, without touching them: a 304 costs one page row,
+     * not a hundred dataset rows. One that had vanished from the page by
+     * then (in a run that failed or was held) is not among them.
+     */
     [ST_PAGE_KEEP] =
-        /* Only the datasets the page delivered when it was last
-         * processed: one that vanished from it then (in a run that
-         * failed or was held) must not be revived by a 304. */
-        "UPDATE dataset INDEXED BY dataset_by_page SET last_seen_run = ?3"
-        " WHERE source_id = ?1 AND page_url = ?2 AND status = 'active'"
-        " AND last_seen_run <> ?3 AND last_seen_run = (SELECT last_run"
-        " FROM page WHERE source_id = ?1 AND url = ?2)"
-        " RETURNING distributions",
+        "SELECT count(*), coalesce(sum(d.distributions), 0)"
+        " FROM page p JOIN dataset d INDEXED BY dataset_by_page"
+        " ON d.source_id = p.source_id AND d.page_url = p.url"
+        " WHERE p.source_id = ?1 AND p.url = ?2 AND p.last_run <> ?3"
+        " AND d.status = 'active' AND d.last_seen_run = p.decoded_run"
+        " AND d.last_seen_run <> ?3",
+    [ST_PAGE_MARK] =
+        "UPDATE page SET last_run = ?3 WHERE source_id = ?1 AND url = ?2",
     [ST_DS_SELECT] =
-        "SELECT id, hash, status, last_seen_run, page_url FROM dataset"
-        " WHERE source_id = ?1 AND key = ?2",
+        "SELECT d.id, d.hash, d.status, d.last_seen_run, d.page_url,"
+        " coalesce(p.last_run = ?3 AND p.decoded_run = d.last_seen_run, 0)"
+        " FROM dataset d LEFT JOIN page p"
+        " ON p.source_id = d.source_id AND p.url = d.page_url"
+        " WHERE d.source_id = ?1 AND d.key = ?2",
     [ST_DS_INSERT] =
         "INSERT INTO dataset (source_id, key, uri, identifier, modified,"
         " hash, distributions, page_url, status, first_run,"
@@ -125,13 +137,21 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DS_TOUCH] = "UPDATE dataset SET last_seen_run = ?2 WHERE id = ?1",
     [ST_DS_MOVE] =
         "UPDATE dataset SET last_seen_run = ?2, page_url = ?3 WHERE id = ?1",
+    /* Seen in run ?2: delivered by a page decoded in it, or vouched for
+     * by a page kept in it (see ST_PAGE_KEEP). */
     [ST_DS_COUNTS] =
-        "SELECT count(*), coalesce(sum(last_seen_run <> ?2), 0) FROM dataset"
-        " WHERE source_id = ?1 AND status = 'active'",
+        "SELECT count(*), coalesce(sum(NOT"
+        " (last_seen_run = ?2 OR EXISTS (SELECT 1 FROM page p"
+        " WHERE p.source_id = dataset.source_id AND p.url = dataset.page_url"
+        " AND p.last_run = ?2 AND p.decoded_run = dataset.last_seen_run))"
+        "), 0) FROM dataset WHERE source_id = ?1 AND status = 'active'",
     [ST_DS_DELETE_UNSEEN] =
         "UPDATE dataset SET status = 'deleted', changed_run = ?2,"
         " updated_at = ?3"
-        " WHERE source_id = ?1 AND status = 'active' AND last_seen_run <> ?2",
+        " WHERE source_id = ?1 AND status = 'active' AND NOT"
+        " (last_seen_run = ?2 OR EXISTS (SELECT 1 FROM page p"
+        " WHERE p.source_id = dataset.source_id AND p.url = dataset.page_url"
+        " AND p.last_run = ?2 AND p.decoded_run = dataset.last_seen_run))",
     [ST_LEDGER_ADD] =
         "INSERT INTO ledger (run_id, source_id, source_name, state,"
         " requests, bytes, pages_fetched, pages_not_modified, pages_failed,"
@@ -973,7 +993,7 @@ int hv_store_page_put(hv_store *s, int64_t source_id, const char *url,
       bind_text(st, 3, row->etag) || bind_text(st, 4, row->last_modified) ||
       bind_text(st, 5, row->content_hash) ||
       bind_text(st, 6, row->next_url) || sqlite3_bind_int64(st, 7, run_id) ||
-      sqlite3_step(st) != SQLITE_DONE)
+      sqlite3_bind_int(st, 8, row->kept) || sqlite3_step(st) != SQLITE_DONE)
     rc = sql_fail(s, err, "record page %s of source %lld", url,
                   (long long)source_id);
 
@@ -988,20 +1008,24 @@ int hv_store_page_keep(hv_store *s, int64_t source_id, const char *url,
 {
   sqlite3_stmt *st = NULL;
   size_t datasets = 0, distributions = 0;
-  int rc, step;
+  int rc;
 
   if ((rc = stmt_get(s, ST_PAGE_KEEP, &st, err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, source_id) || bind_text(st, 2, url) ||
-      sqlite3_bind_int64(st, 3, run_id)) {
+      sqlite3_bind_int64(st, 3, run_id) || sqlite3_step(st) != SQLITE_ROW) {
     rc = sql_fail(s, err, "keep page %s", url);
     goto cleanup;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    datasets++;
-    distributions += (size_t)sqlite3_column_int64(st, 0);
-  }
-  if (step != SQLITE_DONE) {
+  datasets = (size_t)sqlite3_column_int64(st, 0);
+  distributions = (size_t)sqlite3_column_int64(st, 1);
+  stmt_done(st);
+  st = NULL;
+  /* The page itself records that this run kept it. */
+  if ((rc = stmt_get(s, ST_PAGE_MARK, &st, err)) < 0)
+    goto cleanup;
+  if (sqlite3_bind_int64(st, 1, source_id) || bind_text(st, 2, url) ||
+      sqlite3_bind_int64(st, 3, run_id) || sqlite3_step(st) != SQLITE_DONE) {
     rc = sql_fail(s, err, "keep page %s", url);
     goto cleanup;
   }
@@ -1130,7 +1154,7 @@ int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
 {
   sqlite3_stmt *st = NULL;
   int64_t id = 0, last_seen = 0;
-  int found = 0, same_hash = 0, active = 0, moved = 0;
+  int found = 0, same_hash = 0, active = 0, moved = 0, kept = 0;
   int rc, step;
 
   if (!d->key || !*d->key || !d->hash)
@@ -1140,7 +1164,8 @@ int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
                         (!d->key || !*d->key) ? "key" : "hash");
   if ((rc = stmt_get(s, ST_DS_SELECT, &st, err)) < 0)
     goto cleanup;
-  if (sqlite3_bind_int64(st, 1, source_id) || bind_text(st, 2, d->key)) {
+  if (sqlite3_bind_int64(st, 1, source_id) || bind_text(st, 2, d->key) ||
+      sqlite3_bind_int64(st, 3, run_id)) {
     rc = sql_fail(s, err, "look up dataset '%s'", d->key);
     goto cleanup;
   }
@@ -1153,6 +1178,7 @@ int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
     found = 1;
     id = sqlite3_column_int64(st, 0);
     last_seen = sqlite3_column_int64(st, 3);
+    kept = sqlite3_column_int(st, 5);
     same_hash = hash && strcmp((const char *)hash, d->hash) == 0;
     active = status && strcmp((const char *)status, "active") == 0;
     moved = (page == NULL) != (d->page_url == NULL) ||
@@ -1168,7 +1194,7 @@ int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
   if (!found) {
     if ((rc = dataset_insert(s, source_id, run_id, d, err)) == 0)
       *out = HV_CHANGE_NEW;
-  } else if (active && last_seen == run_id) {
+  } else if (active && (last_seen == run_id || kept)) {
     *out = HV_CHANGE_REPEATED;
   } else if (!active || !same_hash) {
     if ((rc = dataset_rewrite(s, id, run_id, d, err)) == 0)

@@ -155,6 +155,9 @@ typedef struct hv_page_row {
   char *last_modified;
   char *content_hash;  /* pipeline version ":" SHA-256 hex of the body */
   char *next_url;      /* Hydra next page found in it, or NULL */
+  int kept;            /* put: 1 if this run kept the page rather than
+                          decoding it (its datasets stay those of its
+                          last decoding) */
 } hv_page_row;
 
 void hv_page_row_fini(hv_page_row *row);
@@ -172,11 +175,12 @@ int hv_store_page_put(hv_store *s, int64_t source_id, const char *url,
 
 /*
  * For a page that did not change (304 or same content hash): marks the
- * active datasets last delivered by that page as seen in run_id and
- * reports how many there are and their distributions. Only datasets
- * the page delivered when it was last processed are kept: one that had
- * vanished from it then (in a failed or held run) stays unseen. Datasets
- * already seen earlier in run_id are not counted again. Either out may be NULL.
+ * page kept in run_id, which makes the active datasets it delivered when
+ * it was last decoded count as seen in run_id without writing them, and
+ * reports how many there are and their distributions. One that had
+ * vanished from the page at that decoding (in a failed or held run)
+ * stays unseen. A page kept twice in one run counts nothing the second
+ * time. Either out may be NULL.
  */
 int hv_store_page_keep(hv_store *s, int64_t source_id, const char *url,
                        int64_t run_id, size_t *datasets_out,
