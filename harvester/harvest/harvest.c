@@ -1,11 +1,15 @@
 /*
  * The harvest run (see harvest.h).
  *
- * Threading: everything here runs on the loop thread except page_work(),
- * which runs on libuv's pool and only touches its own page_job: it
- * hashes the body, decodes it, splits it and canonicalizes each dataset.
- * The store is used only from the loop thread, one transaction per page,
- * so a page's datasets and the ledger row counting them commit together.
+ * A page goes fetch (loop) → decode_work (pool: hash the body, parse,
+ * find the next page, split) → canon_work (pool: canonical form and
+ * compression per dataset) → apply (loop: one store transaction). The
+ * next page's fetch starts when a page is decoded, so the pages of one
+ * source overlap; page_settle() applies them in paging order all the
+ * same. Pool work touches only its own page_job. The store is used only
+ * from the loop thread, so a page's datasets and the ledger row counting
+ * them commit together; checkpoints run on the pool through a second
+ * connection (see store.h).
  *
  * Failure isolation: a failed page ends the paging of its source and
  * marks the source's run failed (so nothing is deleted); other sources
