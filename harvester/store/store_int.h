@@ -1,11 +1,19 @@
 /*
- * Internals shared by the store's own files: the migration list that
- * store.c applies on open. Nothing outside harvester/store includes this.
+ * Internals shared by the store's own files (store.c: open, statements,
+ * transactions, checkpoints; registry.c: sources and runs; datasets.c:
+ * pages and datasets; ledger.c: counts and reports; migrations.c: the
+ * schema). Nothing outside harvester/store includes this.
  */
 #ifndef HV_STORE_STORE_INT_H
 #define HV_STORE_STORE_INT_H
 
+#include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/error.h"
 
 /* One schema step: a name for messages and the SQL that performs it. */
 typedef struct hv__store_migration {
@@ -20,5 +28,76 @@ typedef struct hv__store_migration {
  */
 extern const hv__store_migration hv__store_migrations[];
 extern const size_t hv__store_migration_count;
+
+/*
+ * The cached statements. The enum and the SQL table are kept in the same
+ * order; a statement's name in messages is the "what" of its caller.
+ */
+enum {
+  ST_SOURCE_INSERT,
+  ST_SOURCE_GET,
+  ST_SOURCE_DELETE,
+  ST_RUN_INSERT,
+  ST_RUN_FINISH,
+  ST_PAGE_GET,
+  ST_PAGE_PUT,
+  ST_PAGE_KEEP,
+  ST_PAGE_MARK,
+  ST_PAYLOAD_PUT,
+  ST_DS_SELECT,
+  ST_DS_INSERT,
+  ST_DS_UPDATE,
+  ST_DS_TOUCH,
+  ST_DS_MOVE,
+  ST_DS_COUNTS,
+  ST_DS_DELETE_UNSEEN,
+  ST_LEDGER_ADD,
+  ST_LEDGER_RUN,
+  ST_COUNT
+};
+
+struct hv_store {
+  sqlite3 *db;
+  int version;                   /* migrations applied */
+  sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use, NULL before */
+  hv_buf payload;                /* (de)compression scratch, reused */
+};
+
+/* Longest value quoted back in a validation message. */
+#define QUOTE_MAX 80
+
+/* The ledger's count columns, summed, in hv_ledger_counts order. */
+#define LEDGER_SUMS                                                         \
+  "sum(requests), sum(bytes), sum(pages_fetched), sum(pages_not_modified),"  \
+  " sum(pages_failed), sum(datasets_new), sum(datasets_updated),"            \
+  " sum(datasets_unchanged), sum(datasets_deleted), sum(datasets_rejected)," \
+  " sum(distributions), total(seconds)"
+
+/* Bounds a stored payload, compressed or not. */
+#define MAX_PAYLOAD ((size_t)64 << 20)
+
+/* Reports the connection's last SQLite error as HV_ESTORE. */
+int hv__store_fail(hv_store *s, hv_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Returns the cached statement id, reset and unbound, preparing it once. */
+int hv__store_stmt(hv_store *s, int id, sqlite3_stmt **out, hv_error *err);
+
+/* Releases a cached statement's snapshot and bindings; NULL-safe. */
+void hv__store_stmt_done(sqlite3_stmt *st);
+
+/* Binds s as text, or SQL NULL for NULL; the string outlives the step. */
+int hv__store_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* Copies text column i into *out (NULL for SQL NULL). */
+int hv__store_column_dup(sqlite3_stmt *st, int i, char **out, hv_error *err);
+
+/* Runs SQL without results (pragmas, transaction control, migrations). */
+int hv__store_exec(hv_store *s, const char *sql, const char *what,
+                   hv_error *err);
+
+/* Reads a single-integer pragma or query into *out. */
+int hv__store_query_int(hv_store *s, const char *sql, const char *what,
+                        int64_t *out, hv_error *err);
 
 #endif
