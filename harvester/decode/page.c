@@ -788,8 +788,13 @@ static int node_name(hv_buf *b, const node *nd)
                                    : hv_buf_addstr(b, nd->value);
 }
 
-static int reject(hv_page *page, const node *nd, const char *reason,
-                  hv_error *err)
+/*
+ * Records a dataset node that cannot be kept. A blank node's label means
+ * nothing to the portal's operator, so its title, when it has one, is
+ * named as well.
+ */
+static int reject(hv_page *page, const node *nd, const char *title,
+                  const char *reason, hv_error *err)
 {
   hv_buf name = HV_BUF_INIT(1 << 20);
   hv_buf why = HV_BUF_INIT(1 << 20);
@@ -797,7 +802,9 @@ static int reject(hv_page *page, const node *nd, const char *reason,
   int rc = 0;
 
   if (node_name(&name, nd) < 0 || hv_buf_addstr(&why, "dataset ") < 0 ||
-      node_name(&why, nd) < 0 || hv_buf_addf(&why, " %s", reason) < 0 ||
+      node_name(&why, nd) < 0 ||
+      (title && hv_buf_addf(&why, " (title \"%.80s\")", title) < 0) ||
+      hv_buf_addf(&why, " %s", reason) < 0 ||
       !(r->subject = hv_buf_detach(&name, NULL)) ||
       !(r->reason = hv_buf_detach(&why, NULL))) {
     hv_free(r->subject);
@@ -923,8 +930,8 @@ static int split(hv_page *page, page_index *ix, hv_arena *scratch,
     const char *id = NULL;
 
     if (root->first_quad == NONE) {
-      rc = reject(page, root, "is referenced but not described on this page",
-                  err);
+      rc = reject(page, root, NULL,
+                  "is referenced but not described on this page", err);
       if (rc < 0)
         goto cleanup;
       continue;
@@ -936,7 +943,7 @@ static int split(hv_page *page, page_index *ix, hv_arena *scratch,
         goto cleanup;
       }
       if (!id || !id[0]) {
-        rc = reject(page, root,
+        rc = reject(page, root, first_literal(ix, nd, HV_DCT "title"),
                     raw ? "has no IRI and an empty dct:identifier"
                         : "has no IRI and no dct:identifier",
                     err);

@@ -480,6 +480,9 @@ static void split_dataset_link_stays_link_and_blank_datasets(void **state)
                          "has no IRI and no dct:identifier"));
   assert_non_null(
       strstr(page.rejected[0].reason, page.rejected[0].subject));
+  /* A blank node's label means nothing to an operator; its title does. */
+  assert_non_null(
+      strstr(page.rejected[0].reason, "(title \"Datensatz ohne Kennung\")"));
   hv_page_fini(&page);
 }
 
