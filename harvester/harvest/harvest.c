@@ -97,6 +97,7 @@ struct page_job {
   char *last_modified;
   char *stored_hash;   /* content hash of the last good fetch, or NULL */
   char *stored_next;   /* next page found in it last time */
+  int64_t stored_rejected; /* datasets it rejected last time */
   char content_hash[HV_SHA256_HEX_LEN + 8]; /* version ":" SHA-256 hex */
   int same_content;    /* body equals the last good one: skip decoding */
   hv_ledger_counts delta;
@@ -291,7 +292,7 @@ static void apply_keep(page_job *pj)
   hv_store *store = job->h->store;
   hv_error err = HV_ERROR_INIT;
   hv_page_row row = {pj->etag, pj->last_modified, pj->stored_hash,
-                     pj->stored_next, 1};
+                     pj->stored_next, 1, 0};
   size_t kept = 0, distributions = 0;
 
   pj->delta.pages_not_modified = 1;
@@ -305,6 +306,9 @@ static void apply_keep(page_job *pj)
   }
   pj->delta.datasets_unchanged = (int64_t)kept;
   pj->delta.distributions = (int64_t)distributions;
+  /* What the page rejected then, it still delivers: count it again, so
+   * a run's quality figures do not depend on the portal's validators. */
+  pj->delta.datasets_rejected = pj->stored_rejected;
   if (ledger_add(job, &pj->delta, &err) < 0 ||
       hv_store_commit(store, &err) < 0) {
     apply_store_failed(pj, &err);
@@ -320,7 +324,7 @@ static void apply_decoded(page_job *pj)
   hv_store *store = job->h->store;
   hv_error err = HV_ERROR_INIT;
   hv_page_row row = {pj->etag, pj->last_modified, pj->content_hash,
-                     pj->page.next_url, 0};
+                     pj->page.next_url, 0, 0};
   size_t i;
 
   if (hv_store_begin(store, &err) < 0)
@@ -378,6 +382,7 @@ static void apply_decoded(page_job *pj)
                 pj->page.rejected[i].reason);
     pj->delta.datasets_rejected++;
   }
+  row.rejected = pj->delta.datasets_rejected;
   if (hv_store_page_put(store, job->src->id, pj->url, &row,
                         job->report->run_id, &err) < 0 ||
       ledger_add(job, &pj->delta, &err) < 0 ||
@@ -665,6 +670,7 @@ static void page_request(source_job *job, const char *url)
   pj->last_modified = stored.last_modified;
   pj->stored_hash = stored.content_hash;
   pj->stored_next = stored.next_url;
+  pj->stored_rejected = stored.rejected;
   if (hv_fetcher_get(h->fetcher, url, pj->etag, pj->last_modified,
                      on_fetched, pj, &err) < 0)
     page_fail(pj, 0, err.msg);

@@ -56,6 +56,7 @@ int hv_store_page_get(hv_store *s, int64_t source_id, const char *url,
       (rc = hv__store_column_dup(st, 2, &row.content_hash, err)) < 0 ||
       (rc = hv__store_column_dup(st, 3, &row.next_url, err)) < 0)
     goto cleanup;
+  row.rejected = sqlite3_column_int64(st, 4);
   *out = row;
   memset(&row, 0, sizeof(row));
 
@@ -77,7 +78,9 @@ int hv_store_page_put(hv_store *s, int64_t source_id, const char *url,
       hv__store_bind_text(st, 3, row->etag) || hv__store_bind_text(st, 4, row->last_modified) ||
       hv__store_bind_text(st, 5, row->content_hash) ||
       hv__store_bind_text(st, 6, row->next_url) || sqlite3_bind_int64(st, 7, run_id) ||
-      sqlite3_bind_int(st, 8, row->kept) || sqlite3_step(st) != SQLITE_DONE)
+      sqlite3_bind_int(st, 8, row->kept) ||
+      sqlite3_bind_int64(st, 9, row->rejected) ||
+      sqlite3_step(st) != SQLITE_DONE)
     rc = hv__store_fail(s, err, "record page %s of source %lld", url,
                   (long long)source_id);
 

@@ -51,6 +51,7 @@ const hv__store_migration hv__store_migrations[] = {
      "  next_url TEXT,"
      "  last_run INTEGER NOT NULL,"    /* last run that fetched it */
      "  decoded_run INTEGER,"          /* last run that decoded it */
+     "  rejected INTEGER NOT NULL DEFAULT 0," /* datasets it had rejected */
      "  PRIMARY KEY (source_id, url)"
      ") WITHOUT ROWID;"
      "CREATE TABLE dataset ("

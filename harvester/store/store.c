@@ -45,19 +45,20 @@ static const char *const stmt_sql[ST_COUNT] = {
         "UPDATE run SET status = ?2, message = ?3, finished_at = ?4"
         " WHERE id = ?1",
     [ST_PAGE_GET] =
-        "SELECT etag, last_modified, content_hash, next_url FROM page"
-        " WHERE source_id = ?1 AND url = ?2",
+        "SELECT etag, last_modified, content_hash, next_url, rejected"
+        " FROM page WHERE source_id = ?1 AND url = ?2",
     [ST_PAGE_PUT] =
         "INSERT INTO page (source_id, url, etag, last_modified,"
-        " content_hash, next_url, last_run, decoded_run)"
+        " content_hash, next_url, last_run, decoded_run, rejected)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-        " CASE WHEN ?8 THEN NULL ELSE ?7 END)"
+        " CASE WHEN ?8 THEN NULL ELSE ?7 END, ?9)"
         " ON CONFLICT (source_id, url) DO UPDATE SET"
         " etag = excluded.etag, last_modified = excluded.last_modified,"
         " content_hash = excluded.content_hash,"
         " next_url = excluded.next_url, last_run = excluded.last_run,"
         " decoded_run = CASE WHEN ?8 THEN decoded_run"
-        " ELSE excluded.last_run END",
+        " ELSE excluded.last_run END,"
+        " rejected = CASE WHEN ?8 THEN rejected ELSE excluded.rejected END",
     /*
      * A page kept in a run vouches for the datasets it delivered when it
      * was last decoded, without touching them: a 304 costs one page row,

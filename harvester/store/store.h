@@ -158,6 +158,8 @@ typedef struct hv_page_row {
   int kept;            /* put: 1 if this run kept the page rather than
                           decoding it (its datasets stay those of its
                           last decoding) */
+  int64_t rejected;    /* datasets rejected at its last decoding; a put
+                          with kept leaves the stored count */
 } hv_page_row;
 
 void hv_page_row_fini(hv_page_row *row);

@@ -634,6 +634,11 @@ static void datasets_without_uri(void **state)
   assert_string_equal(r->status, HV_RUN_OK);
   assert_int_equal(r->counts.datasets_new, 2);
   assert_int_equal(r->counts.datasets_rejected, 1);
+  /* Unchanged, the page is not decoded again; its rejection still counts. */
+  r = run(f);
+  assert_int_equal(r->counts.pages_not_modified, 1);
+  assert_int_equal(r->counts.datasets_unchanged, 2);
+  assert_int_equal(r->counts.datasets_rejected, 1);
 }
 
 static int find_secret(const hv_dataset_row *row, void *payload)

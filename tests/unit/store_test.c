@@ -523,7 +523,7 @@ static void pages_put_get_keep(void **state)
   int64_t src = add_source(f->s, "th-open", "16");
   int64_t r1 = begin_run(f->s, src), r2;
   hv_page_row row = {(char *)"\"v1\"", (char *)"Wed, 01 May 2024 10:00:00 GMT",
-                     (char *)"aa11", (char *)"https://x.example/p2", 0};
+                     (char *)"aa11", (char *)"https://x.example/p2", 0, 3};
   hv_page_row got;
   size_t datasets = 99, dists = 99, active = 0, unseen = 0;
 
@@ -537,7 +537,21 @@ static void pages_put_get_keep(void **state)
   assert_string_equal(got.last_modified, "Wed, 01 May 2024 10:00:00 GMT");
   assert_string_equal(got.content_hash, "aa11");
   assert_string_equal(got.next_url, "https://x.example/p2");
+  assert_int_equal(got.rejected, 3);
   hv_page_row_fini(&got);
+
+  /* A put of a kept page leaves the count of its last decoding. */
+  row.kept = 1;
+  row.rejected = 0;
+  HV_ASSERT_OK(hv_store_page_put(f->s, src, "https://x.example/p1", &row, r1,
+                                 &err),
+               &err);
+  HV_ASSERT_OK(hv_store_page_get(f->s, src, "https://x.example/p1", &got,
+                                 &err),
+               &err);
+  assert_int_equal(got.rejected, 3);
+  hv_page_row_fini(&got);
+  row.kept = 0;
 
   /* A second put replaces the validators; NULLs stay NULL. */
   row.etag = NULL;
@@ -552,6 +566,7 @@ static void pages_put_get_keep(void **state)
   assert_null(got.etag);
   assert_null(got.next_url);
   assert_string_equal(got.content_hash, "bb22");
+  assert_int_equal(got.rejected, 0);
   hv_page_row_fini(&got);
   assert_int_equal(raw_int(f->path, "SELECT count(*) FROM page"), 1);
 
@@ -601,7 +616,7 @@ static void pages_put_get_keep(void **state)
 /* Records page url as processed in run (as the harvester does). */
 static void put_page(hv_store *s, int64_t src, const char *url, int64_t run)
 {
-  hv_page_row row = {"\"etag\"", NULL, "content-hash", NULL, 0};
+  hv_page_row row = {"\"etag\"", NULL, "content-hash", NULL, 0, 0};
   hv_error err = HV_ERROR_INIT;
 
   HV_ASSERT_OK(hv_store_page_put(s, src, url, &row, run, &err), &err);
@@ -669,7 +684,7 @@ static void page_of_unknown_source_is_estore(void **state)
 {
   fixture *f = *state;
   hv_error err = HV_ERROR_INIT;
-  hv_page_row row = {NULL, NULL, (char *)"cc", NULL, 0};
+  hv_page_row row = {NULL, NULL, (char *)"cc", NULL, 0, 0};
 
   assert_int_equal(hv_store_page_put(f->s, 4242, "https://x.example/", &row,
                                      1, &err),
@@ -1056,7 +1071,7 @@ static void source_removal_keeps_ledger_and_runs(void **state)
   int64_t src = add_source(f->s, "ni-open", "03");
   int64_t r1 = begin_run(f->s, src);
   hv_ledger_counts three = counts_of(3), sum;
-  hv_page_row row = {NULL, NULL, (char *)"dd", NULL, 0};
+  hv_page_row row = {NULL, NULL, (char *)"dd", NULL, 0, 0};
   hv_page_row got;
   hv_volume_row *rows = NULL;
   hv_run_row *runs = NULL;
@@ -1112,7 +1127,7 @@ static void rollback_discards_a_pages_writes(void **state)
   int64_t src = add_source(f->s, "sh-open", "01");
   int64_t r1 = begin_run(f->s, src);
   hv_ledger_counts one = counts_of(1), sum;
-  hv_page_row row = {(char *)"\"e\"", NULL, (char *)"ee", NULL, 0};
+  hv_page_row row = {(char *)"\"e\"", NULL, (char *)"ee", NULL, 0, 0};
   hv_page_row got;
   size_t active = 0;
 
