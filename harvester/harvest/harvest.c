@@ -870,12 +870,14 @@ int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
   uv_signal_start(&h.sigterm, on_signal, SIGTERM);
   signals_ready = 1;
 
+  hv_log_set_progress_line(opts->progress);
   start_more_sources(&h);
   if (n == 0)
     close_signals(&h);
   uv_run(&h.loop, UV_RUN_DEFAULT);
   if (opts->progress)
     fputc('\n', stderr);
+  hv_log_set_progress_line(0);
   rc = 0;
 
 cleanup:

@@ -14,6 +14,7 @@
 
 static atomic_int current_level = HV_LOG_WARN;
 static atomic_int json_lines = 0;
+static atomic_int progress_line = 0;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -30,6 +31,11 @@ hv_log_level hv_log_get_level(void)
 void hv_log_set_json(int on)
 {
   atomic_store(&json_lines, on);
+}
+
+void hv_log_set_progress_line(int on)
+{
+  atomic_store(&progress_line, on);
 }
 
 /* Appends s to out as the body of a JSON string. */
@@ -78,7 +84,8 @@ void hv_log(hv_log_level level, const char *fmt, ...)
                  "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"}\n", stamp,
                  level_names[level], escaped);
   } else {
-    n = snprintf(line, sizeof(line), "%s govharvest %s: %s\n", stamp,
+    n = snprintf(line, sizeof(line), "%s%s govharvest %s: %s\n",
+                 atomic_load(&progress_line) ? "\r\033[K" : "", stamp,
                  level_names[level], msg);
   }
   if (n < 0)

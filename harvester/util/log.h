@@ -16,6 +16,13 @@ void hv_log_set_level(hv_log_level level);
 hv_log_level hv_log_get_level(void);
 void hv_log_set_json(int on);
 
+/*
+ * While a progress line is drawn on stderr (a terminal), each log line
+ * first clears it, so that messages and the progress line never share a
+ * line; the next progress update draws it again.
+ */
+void hv_log_set_progress_line(int on);
+
 /* Writes one line at level; thread-safe (one write(2) per line). */
 void hv_log(hv_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
