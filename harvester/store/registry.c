@@ -120,6 +120,15 @@ int hv_source_validate(const hv_source *src, hv_error *err)
                         "source '%s': format hint '%.*s' is invalid: use "
                         "rdfxml, turtle or ntriples",
                         src->name, QUOTE_MAX, hint);
+  /* GovData's convention: a contributorID is an IRI, normally from the
+   * dcat-ap.de contributors vocabulary; a bare name is a mistake. */
+  if (src->contributor_id &&
+      strncmp(src->contributor_id, "http://", 7) != 0 &&
+      strncmp(src->contributor_id, "https://", 8) != 0)
+    return hv_error_set(err, HV_EINVAL,
+                        "source '%s': contributorID '%.*s' is not an IRI: "
+                        "use e.g. http://dcat-ap.de/def/contributors/...",
+                        src->name, QUOTE_MAX, src->contributor_id);
   return 0;
 }
 

@@ -412,6 +412,16 @@ static void invalid_source_fields_are_named(void **state)
     /* add validates first and stores nothing. */
     assert_int_equal(hv_store_source_add(f->s, &src, &err), HV_EINVAL);
   }
+  {
+    /* A contributorID must be an IRI. */
+    hv_error err = HV_ERROR_INIT;
+    hv_source src = make_source("ok", "05");
+    src.contributor_id = (char *)"openNRW";
+    assert_int_equal(hv_source_validate(&src, &err), HV_EINVAL);
+    assert_non_null(strstr(err.msg, "contributorID 'openNRW'"));
+    src.contributor_id = (char *)"http://dcat-ap.de/def/contributors/openNRW";
+    HV_ASSERT_OK(hv_source_validate(&src, &err), &err);
+  }
   HV_ASSERT_OK(hv_store_source_list(f->s, &list, &n, &lerr), &lerr);
   assert_int_equal(n, 0);
   hv_source_list_free(list, n);
