@@ -19,6 +19,7 @@ typedef struct parse_ctx {
   hv_error *err;
   raptor_parser *parser; /* for the line of errors logged without one */
   int failed;            /* an error was logged or a copy failed */
+  int line_syntax;       /* N-Triples or N-Quads: IRIs checked strictly */
 } parse_ctx;
 
 static void term_from_raptor(hv_term *out, raptor_term *t)
@@ -99,8 +100,24 @@ static const char *bad_text(const unsigned char *s, size_t n)
   return NULL;
 }
 
-/* Checks the strings of one raptor term; see bad_text. */
-static const char *bad_term(raptor_term *t)
+/*
+ * Returns why the n bytes of an IRI read from N-Triples or N-Quads break
+ * that grammar's IRIREF, or NULL. raptor unescapes "\\" and lets spaces,
+ * quotes and braces through; canonical N-Quads write IRIs unescaped, so
+ * such an IRI comes back from the canonical form as a different one.
+ */
+static const char *bad_iri(const unsigned char *s, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (s[i] <= 0x20 || strchr("<>\"{}|^`\\", s[i]))
+      return "a character IRIs cannot hold";
+  return NULL;
+}
+
+/* Checks the strings of one raptor term; see bad_text and bad_iri. */
+static const char *bad_term(raptor_term *t, int line_syntax)
 {
   const unsigned char *s;
   const char *why = NULL;
@@ -112,6 +129,8 @@ static const char *bad_term(raptor_term *t)
   case RAPTOR_TERM_TYPE_URI:
     s = raptor_uri_as_counted_string(t->value.uri, &n);
     why = bad_text(s, n);
+    if (!why && line_syntax)
+      why = bad_iri(s, n);
     break;
   case RAPTOR_TERM_TYPE_BLANK:
     why = bad_text(t->value.blank.string, t->value.blank.string_len);
@@ -124,6 +143,8 @@ static const char *bad_term(raptor_term *t)
     if (!why && t->value.literal.datatype) {
       s = raptor_uri_as_counted_string(t->value.literal.datatype, &n);
       why = bad_text(s, n);
+      if (!why && line_syntax)
+        why = bad_iri(s, n);
     }
     break;
   case RAPTOR_TERM_TYPE_UNKNOWN:
@@ -142,8 +163,10 @@ static void on_statement(void *user_data, raptor_statement *st)
 
   if (ctx->failed)
     return;
-  if ((why = bad_term(st->subject)) || (why = bad_term(st->predicate)) ||
-      (why = bad_term(st->object)) || (why = bad_term(st->graph))) {
+  if ((why = bad_term(st->subject, ctx->line_syntax)) ||
+      (why = bad_term(st->predicate, ctx->line_syntax)) ||
+      (why = bad_term(st->object, ctx->line_syntax)) ||
+      (why = bad_term(st->graph, ctx->line_syntax))) {
     ctx->failed = 1;
     loc = ctx->parser ? raptor_parser_get_locator(ctx->parser) : NULL;
     if (loc && loc->line > 0)
@@ -252,7 +275,7 @@ void hv_rdf_global_init(void)
 int hv_rdf_parse(hv_graph *g, const char *syntax, const char *data, size_t len,
                  const char *base_uri, hv_error *err)
 {
-  parse_ctx ctx = {g, err, NULL, 0};
+  parse_ctx ctx = {g, err, NULL, 0, 0};
   raptor_world *world = NULL;
   raptor_parser *parser = NULL;
   raptor_uri *base = NULL;
@@ -280,6 +303,8 @@ int hv_rdf_parse(hv_graph *g, const char *syntax, const char *data, size_t len,
                            0);
   raptor_parser_set_statement_handler(parser, &ctx, on_statement);
   ctx.parser = parser;
+  ctx.line_syntax =
+      strcmp(syntax, "nquads") == 0 || strcmp(syntax, "ntriples") == 0;
 
   if (raptor_parser_parse_start(parser, base) != 0 ||
       raptor_parser_parse_chunk(parser, (const unsigned char *)data, len, 1) !=
