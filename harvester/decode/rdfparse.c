@@ -19,6 +19,7 @@ typedef struct parse_ctx {
   hv_error *err;
   raptor_parser *parser; /* for the line of errors logged without one */
   int failed;            /* an error was logged or a copy failed */
+  int line_syntax;       /* N-Triples or N-Quads: IRIs checked strictly */
 } parse_ctx;
 
 static void term_from_raptor(hv_term *out, raptor_term *t)
@@ -53,13 +54,128 @@ static void term_from_raptor(hv_term *out, raptor_term *t)
   }
 }
 
+/*
+ * Returns why the n bytes at s cannot be the text of an RDF term, or NULL
+ * if they can. raptor's N-Triples and N-Quads readers pass NUL bytes and
+ * malformed UTF-8 through unchecked: a NUL silently cuts the term short
+ * in our NUL-terminated copy, and a stray lead byte swallows the next
+ * byte, so the canonical form written from such a term reads back as a
+ * different graph (or not at all) and its hash means nothing.
+ */
+static const char *bad_text(const unsigned char *s, size_t n)
+{
+  size_t i = 0, k, more;
+  unsigned long cp, min;
+
+  while (i < n) {
+    unsigned char c = s[i];
+
+    if (c == 0)
+      return "a NUL byte";
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+      more = 1, cp = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      more = 2, cp = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      more = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return "malformed UTF-8";
+    }
+    if (n - i <= more)
+      return "malformed UTF-8";
+    for (k = 1; k <= more; k++) {
+      if ((s[i + k] & 0xc0) != 0x80)
+        return "malformed UTF-8";
+      cp = (cp << 6) | (s[i + k] & 0x3f);
+    }
+    /* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
+    if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+      return "malformed UTF-8";
+    i += more + 1;
+  }
+  return NULL;
+}
+
+/*
+ * Returns why the n bytes of an IRI read from N-Triples or N-Quads break
+ * that grammar's IRIREF, or NULL. raptor unescapes "\\" and lets spaces,
+ * quotes and braces through; canonical N-Quads write IRIs unescaped, so
+ * such an IRI comes back from the canonical form as a different one.
+ */
+static const char *bad_iri(const unsigned char *s, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (s[i] <= 0x20 || strchr("<>\"{}|^`\\", s[i]))
+      return "a character IRIs cannot hold";
+  return NULL;
+}
+
+/* Checks the strings of one raptor term; see bad_text and bad_iri. */
+static const char *bad_term(raptor_term *t, int line_syntax)
+{
+  const unsigned char *s;
+  const char *why = NULL;
+  size_t n = 0;
+
+  if (!t)
+    return NULL;
+  switch (t->type) {
+  case RAPTOR_TERM_TYPE_URI:
+    s = raptor_uri_as_counted_string(t->value.uri, &n);
+    why = bad_text(s, n);
+    if (!why && line_syntax)
+      why = bad_iri(s, n);
+    break;
+  case RAPTOR_TERM_TYPE_BLANK:
+    why = bad_text(t->value.blank.string, t->value.blank.string_len);
+    break;
+  case RAPTOR_TERM_TYPE_LITERAL:
+    why = bad_text(t->value.literal.string, t->value.literal.string_len);
+    if (!why && t->value.literal.language)
+      why = bad_text(t->value.literal.language,
+                     t->value.literal.language_len);
+    if (!why && t->value.literal.datatype) {
+      s = raptor_uri_as_counted_string(t->value.literal.datatype, &n);
+      why = bad_text(s, n);
+      if (!why && line_syntax)
+        why = bad_iri(s, n);
+    }
+    break;
+  case RAPTOR_TERM_TYPE_UNKNOWN:
+  default:
+    break;
+  }
+  return why;
+}
+
 static void on_statement(void *user_data, raptor_statement *st)
 {
   parse_ctx *ctx = user_data;
+  raptor_locator *loc;
+  const char *why;
   hv_quad q;
 
   if (ctx->failed)
     return;
+  if ((why = bad_term(st->subject, ctx->line_syntax)) ||
+      (why = bad_term(st->predicate, ctx->line_syntax)) ||
+      (why = bad_term(st->object, ctx->line_syntax)) ||
+      (why = bad_term(st->graph, ctx->line_syntax))) {
+    ctx->failed = 1;
+    loc = ctx->parser ? raptor_parser_get_locator(ctx->parser) : NULL;
+    if (loc && loc->line > 0)
+      hv_error_set(ctx->err, HV_EPARSE, "line %d: term with %s", loc->line,
+                   why);
+    else
+      hv_error_set(ctx->err, HV_EPARSE, "term with %s", why);
+    return;
+  }
   term_from_raptor(&q.s, st->subject);
   term_from_raptor(&q.p, st->predicate);
   term_from_raptor(&q.o, st->object);
@@ -159,7 +275,7 @@ void hv_rdf_global_init(void)
 int hv_rdf_parse(hv_graph *g, const char *syntax, const char *data, size_t len,
                  const char *base_uri, hv_error *err)
 {
-  parse_ctx ctx = {g, err, NULL, 0};
+  parse_ctx ctx = {g, err, NULL, 0, 0};
   raptor_world *world = NULL;
   raptor_parser *parser = NULL;
   raptor_uri *base = NULL;
@@ -187,6 +303,8 @@ int hv_rdf_parse(hv_graph *g, const char *syntax, const char *data, size_t len,
                            0);
   raptor_parser_set_statement_handler(parser, &ctx, on_statement);
   ctx.parser = parser;
+  ctx.line_syntax =
+      strcmp(syntax, "nquads") == 0 || strcmp(syntax, "ntriples") == 0;
 
   if (raptor_parser_parse_start(parser, base) != 0 ||
       raptor_parser_parse_chunk(parser, (const unsigned char *)data, len, 1) !=

@@ -905,6 +905,15 @@ static int check_url(const char *url, char **host_out, hv_error *err)
                       scheme ? scheme : "");
     goto cleanup;
   }
+  /* curl mends "http:/host" and "http:host" into "http://host"; a URL
+   * that needed mending is a typo in a source's configuration or a trick
+   * in a redirect, and is refused rather than guessed at. */
+  if (strncasecmp(url, scheme, strlen(scheme)) != 0 ||
+      strncmp(url + strlen(scheme), "://", 3) != 0) {
+    rc = hv_error_set(err, HV_EPOLICY, "%s: URL must start with %s://", url,
+                      scheme);
+    goto cleanup;
+  }
   if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
     rc = hv_error_set(err, HV_EPOLICY, "%s: URL has no host", url);
     goto cleanup;

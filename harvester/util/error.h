@@ -59,7 +59,10 @@ const char *hv_err_name(int code);
  */
 int hv_error_set(hv_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int hv_error_vset(hv_error *err, int code, const char *fmt, va_list ap);
+/* The format attribute lets clang check callers' formats and accept the
+ * non-literal one passed on to vsnprintf here. */
+int hv_error_vset(hv_error *err, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /*
  * Prepends context ("source by-berlin: ") to a message already in err,
