@@ -472,6 +472,27 @@ static int add_warning(hv_page *page, hv_error *err, const char *fmt, ...)
 }
 
 /*
+ * Parses with raptor, mending terms that are not clean text (NUL bytes,
+ * malformed UTF-8) instead of failing the page, and says so in the
+ * page's warning.
+ */
+static int parse_rdf(hv_page *page, hv_graph *g, const char *syntax,
+                     const char *data, size_t len, const char *base,
+                     hv_error *err)
+{
+  hv_rdf_repairs repairs = {0, -1};
+  int rc = hv_rdf_parse_repairing(g, syntax, data, len, base, &repairs, err);
+
+  if (rc == 0 && repairs.terms)
+    rc = add_warning(page, err,
+                     "%zu statement%s had NUL bytes or malformed UTF-8, "
+                     "replaced by U+FFFD (first on line %ld)",
+                     repairs.terms, repairs.terms == 1 ? "" : "s",
+                     repairs.first_line);
+  return rc;
+}
+
+/*
  * Parses a Turtle page. Some handover points put a line of prose ("Export
  * vom 03.02.2024") before the first @prefix. If parsing fails before the
  * first directive line, that prose is turned into comments in a copy of
@@ -487,7 +508,7 @@ static int parse_turtle(hv_page *page, hv_graph *g, const char *body,
   char ex[EXCERPT_MAX * 4];
   int rc;
 
-  rc = hv_rdf_parse(g, "turtle", body, len, base, err);
+  rc = parse_rdf(page, g, "turtle", body, len, base, err);
   if (rc != HV_EPARSE)
     goto cleanup;
   dir = find_directive_line(body, len, 0, len);
@@ -515,7 +536,8 @@ static int parse_turtle(hv_page *page, hv_graph *g, const char *body,
   }
   hv_graph_fini(g);
   hv_error_clear(err);
-  if ((rc = hv_rdf_parse(g, "turtle", copy.ptr, copy.len, base, err)) < 0)
+  if ((rc = parse_rdf(page, g, "turtle", copy.ptr, copy.len, base, err)) <
+      0)
     goto cleanup;
   rc = add_warning(page, err,
                    "skipped %ld line%s of text before the first Turtle "
@@ -1009,7 +1031,7 @@ int hv_page_decode(hv_page *out, const char *body, size_t len,
   if (strcmp(syntax, "turtle") == 0)
     rc = parse_turtle(out, &g, body, len, page_url, err);
   else
-    rc = hv_rdf_parse(&g, syntax, body, len, page_url, err);
+    rc = parse_rdf(out, &g, syntax, body, len, page_url, err);
   if (rc < 0) {
     if (rc == HV_EPARSE)
       hv_error_prefix(err, "%s ", syntax);

@@ -20,6 +20,8 @@ typedef struct parse_ctx {
   raptor_parser *parser; /* for the line of errors logged without one */
   int failed;            /* an error was logged or a copy failed */
   int line_syntax;       /* N-Triples or N-Quads: IRIs checked strictly */
+  hv_rdf_repairs *repairs; /* NULL: refuse bad text instead of repairing */
+  hv_buf fixed[8];       /* repaired strings of the current statement */
 } parse_ctx;
 
 static void term_from_raptor(hv_term *out, raptor_term *t)
@@ -62,42 +64,73 @@ static void term_from_raptor(hv_term *out, raptor_term *t)
  * byte, so the canonical form written from such a term reads back as a
  * different graph (or not at all) and its hash means nothing.
  */
-static const char *bad_text(const unsigned char *s, size_t n)
+/*
+ * Returns the length of the well-formed UTF-8 sequence at s[i] (1 to 4),
+ * or 0 for a NUL byte or a malformed sequence (overlong forms, UTF-16
+ * surrogates, code points past U+10FFFF, cut or stray bytes).
+ */
+static size_t utf8_len(const unsigned char *s, size_t n, size_t i)
 {
-  size_t i = 0, k, more;
+  unsigned char c = s[i];
+  size_t k, more;
   unsigned long cp, min;
 
-  while (i < n) {
-    unsigned char c = s[i];
+  if (c == 0)
+    return 0;
+  if (c < 0x80)
+    return 1;
+  if (c >= 0xc2 && c <= 0xdf)
+    more = 1, cp = c & 0x1f, min = 0x80;
+  else if (c >= 0xe0 && c <= 0xef)
+    more = 2, cp = c & 0x0f, min = 0x800;
+  else if (c >= 0xf0 && c <= 0xf4)
+    more = 3, cp = c & 0x07, min = 0x10000;
+  else
+    return 0;
+  if (n - i <= more)
+    return 0;
+  for (k = 1; k <= more; k++) {
+    if ((s[i + k] & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (s[i + k] & 0x3f);
+  }
+  if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+    return 0;
+  return more + 1;
+}
 
-    if (c == 0)
-      return "a NUL byte";
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-      more = 1, cp = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      more = 2, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      more = 3, cp = c & 0x07, min = 0x10000;
-    } else {
-      return "malformed UTF-8";
-    }
-    if (n - i <= more)
-      return "malformed UTF-8";
-    for (k = 1; k <= more; k++) {
-      if ((s[i + k] & 0xc0) != 0x80)
-        return "malformed UTF-8";
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    /* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
-    if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-      return "malformed UTF-8";
-    i += more + 1;
+static const char *bad_text(const unsigned char *s, size_t n)
+{
+  size_t i = 0, len;
+
+  while (i < n) {
+    if (!(len = utf8_len(s, n, i)))
+      return s[i] == 0 ? "a NUL byte" : "malformed UTF-8";
+    i += len;
   }
   return NULL;
+}
+
+/*
+ * Writes s[0..n) into out with every NUL byte and every malformed byte
+ * replaced by U+FFFD, as a reader of the portal's page would see it.
+ */
+static int repair_text(hv_buf *out, const unsigned char *s, size_t n)
+{
+  size_t i = 0, len;
+  int rc = 0;
+
+  hv_buf_reset(out);
+  while (i < n && rc == 0) {
+    if ((len = utf8_len(s, n, i))) {
+      rc = hv_buf_add(out, s + i, len);
+      i += len;
+    } else {
+      rc = hv_buf_add(out, "\xef\xbf\xbd", 3);
+      i++;
+    }
+  }
+  return rc == 0 ? hv_buf_add(out, "", 0) : rc;
 }
 
 /*
@@ -154,6 +187,59 @@ static const char *bad_term(raptor_term *t, int line_syntax)
   return why;
 }
 
+/*
+ * Replaces the strings of out (read from t) that are not clean text with
+ * repaired copies in ctx->fixed[slot], [slot + 1]. Returns 1 if anything
+ * was repaired, 0 if not, or a negative code.
+ */
+static int repair_term(parse_ctx *ctx, hv_term *out, raptor_term *t,
+                       size_t slot)
+{
+  const unsigned char *s = NULL, *dt = NULL;
+  size_t n = 0, dn = 0;
+  int repaired = 0, rc;
+
+  if (!t)
+    return 0;
+  if (t->type == RAPTOR_TERM_TYPE_URI) {
+    s = raptor_uri_as_counted_string(t->value.uri, &n);
+  } else if (t->type == RAPTOR_TERM_TYPE_BLANK) {
+    s = t->value.blank.string;
+    n = t->value.blank.string_len;
+  } else if (t->type == RAPTOR_TERM_TYPE_LITERAL) {
+    s = t->value.literal.string;
+    n = t->value.literal.string_len;
+    if (out->lang && bad_text(t->value.literal.language,
+                              t->value.literal.language_len)) {
+      out->lang = NULL; /* a broken tag is no tag */
+      repaired = 1;
+    }
+    if (out->datatype)
+      dt = raptor_uri_as_counted_string(t->value.literal.datatype, &dn);
+  }
+  if (s && bad_text(s, n)) {
+    if ((rc = repair_text(&ctx->fixed[slot], s, n)) < 0)
+      return rc;
+    out->value = ctx->fixed[slot].ptr;
+    repaired = 1;
+  }
+  if (dt && bad_text(dt, dn)) {
+    if ((rc = repair_text(&ctx->fixed[slot + 1], dt, dn)) < 0)
+      return rc;
+    out->datatype = ctx->fixed[slot + 1].ptr;
+    repaired = 1;
+  }
+  return repaired;
+}
+
+static int line_of(parse_ctx *ctx)
+{
+  raptor_locator *loc =
+      ctx->parser ? raptor_parser_get_locator(ctx->parser) : NULL;
+
+  return loc ? loc->line : -1;
+}
+
 static void on_statement(void *user_data, raptor_statement *st)
 {
   parse_ctx *ctx = user_data;
@@ -163,6 +249,27 @@ static void on_statement(void *user_data, raptor_statement *st)
 
   if (ctx->failed)
     return;
+  if (ctx->repairs) {
+    raptor_term *terms[4] = {st->subject, st->predicate, st->object,
+                             st->graph};
+    hv_term *outs[4] = {&q.s, &q.p, &q.o, &q.g};
+    int i, r, repaired = 0;
+
+    for (i = 0; i < 4; i++) {
+      term_from_raptor(outs[i], terms[i]);
+      if ((r = repair_term(ctx, outs[i], terms[i], (size_t)i * 2)) < 0) {
+        ctx->failed = 1;
+        hv_error_oom(ctx->err);
+        return;
+      }
+      repaired |= r;
+    }
+    if (repaired && ctx->repairs->terms++ == 0)
+      ctx->repairs->first_line = line_of(ctx);
+    if (hv_graph_add(ctx->graph, &q, ctx->err) < 0)
+      ctx->failed = 1;
+    return;
+  }
   if ((why = bad_term(st->subject, ctx->line_syntax)) ||
       (why = bad_term(st->predicate, ctx->line_syntax)) ||
       (why = bad_term(st->object, ctx->line_syntax)) ||
@@ -275,12 +382,26 @@ void hv_rdf_global_init(void)
 int hv_rdf_parse(hv_graph *g, const char *syntax, const char *data, size_t len,
                  const char *base_uri, hv_error *err)
 {
-  parse_ctx ctx = {g, err, NULL, 0, 0};
+  return hv_rdf_parse_repairing(g, syntax, data, len, base_uri, NULL, err);
+}
+
+int hv_rdf_parse_repairing(hv_graph *g, const char *syntax, const char *data,
+                           size_t len, const char *base_uri,
+                           hv_rdf_repairs *repairs, hv_error *err)
+{
+  parse_ctx ctx;
+  size_t i;
   raptor_world *world = NULL;
   raptor_parser *parser = NULL;
   raptor_uri *base = NULL;
   int rc = 0;
 
+  memset(&ctx, 0, sizeof(ctx));
+  ctx.graph = g;
+  ctx.err = err;
+  ctx.repairs = repairs;
+  for (i = 0; i < sizeof(ctx.fixed) / sizeof(ctx.fixed[0]); i++)
+    hv_buf_init(&ctx.fixed[i], len + 64);
   if (!(world = thread_world())) {
     rc = hv_error_oom(err);
     goto cleanup;
@@ -324,5 +445,7 @@ cleanup:
     raptor_free_parser(parser);
   if (world)
     raptor_world_set_log_handler(world, NULL, NULL);
+  for (i = 0; i < sizeof(ctx.fixed) / sizeof(ctx.fixed[0]); i++)
+    hv_buf_fini(&ctx.fixed[i]);
   return rc;
 }

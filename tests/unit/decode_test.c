@@ -700,6 +700,44 @@ static void garbage_is_refused_clearly(void **state)
   }
 }
 
+/* Latin-1 bytes in a title (a common export mistake): the page is kept,
+ * the bad bytes become U+FFFD, and the page's warning says where. */
+static void mis_encoded_terms_are_mended_not_fatal(void **state)
+{
+  static const char body[] =
+      "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n"
+      "@prefix dct: <http://purl.org/dc/terms/> .\n"
+      "<https://daten.musterhausen.de/dataset/a> a dcat:Dataset ;\n"
+      "  dct:title \"Stra\xdf" "enb\xe4" "ume\"@de .\n"
+      "<https://daten.musterhausen.de/dataset/b> a dcat:Dataset ;\n"
+      "  dct:description \"sauber\" .\n";
+  hv_page page = {0};
+  hv_error err = HV_ERROR_INIT;
+  const hv_dataset_graph *ds;
+  const hv_quad *q;
+
+  (void)state;
+  HV_ASSERT_OK(decode_str(&page, body, "text/turtle",
+                          "https://daten.musterhausen.de/catalog", &err),
+               &err);
+  assert_int_equal(page.n_datasets, 2);
+  ds = dataset_by_key(&page, "https://daten.musterhausen.de/dataset/a");
+  q = find_quad(&ds->graph, "https://daten.musterhausen.de/dataset/a",
+                HV_DCT "title");
+  assert_non_null(q);
+  assert_string_equal(q->o.value, "Stra\xef\xbf\xbd" "enb\xef\xbf\xbd" "ume");
+  ds = dataset_by_key(&page, "https://daten.musterhausen.de/dataset/b");
+  q = find_quad(&ds->graph, "https://daten.musterhausen.de/dataset/b",
+                HV_DCT "description");
+  assert_non_null(q);
+  assert_string_equal(q->o.value, "sauber");
+  assert_non_null(page.warning);
+  assert_non_null(strstr(page.warning, "1 statement had NUL bytes or "
+                                       "malformed UTF-8"));
+  assert_non_null(strstr(page.warning, "line 4"));
+  hv_page_fini(&page);
+}
+
 /* ------------------------------------------------------------------ */
 /* XML attacks                                                         */
 /* ------------------------------------------------------------------ */
@@ -931,6 +969,7 @@ int main(void)
       cmocka_unit_test(xxe_http_entity_is_not_fetched),
       cmocka_unit_test(billion_laughs_stays_bounded),
       cmocka_unit_test(oom_during_decode_is_clean),
+      cmocka_unit_test(mis_encoded_terms_are_mended_not_fatal),
   };
 
   hv_rdf_global_init();
