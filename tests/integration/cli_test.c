@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "canon/rdfc10.h"
+#include "decode/rdfparse.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -322,6 +324,49 @@ static void sigint_ends_the_run_as_failed_and_deletes_nothing(void **state)
   json_decref(doc);
 }
 
+/* The README's main job: the demo harvests its sample portals, fails
+ * the one with a missing page, and writes a catalog whose two files hold
+ * the same graph. */
+static void demo_harvests_the_sample_portals(void **state)
+{
+  fixture *f = *state;
+  char path[1300];
+  char *nt, *ttl;
+  size_t nt_len, ttl_len;
+  hv_graph gn, gt;
+  hv_error err = HV_ERROR_INIT;
+  char hn[HV_SHA256_HEX_LEN + 1], ht[HV_SHA256_HEX_LEN + 1];
+
+  assert_int_equal(gh(f, "demo --db %s/demo.db --out %s/demo-out", f->dir,
+                      f->dir),
+                   0);
+  assert_contains(f->out, "== first harvest");
+  assert_contains(f->out, "hamburg-transparenz");
+  assert_contains(f->out, "bb/catalog.ttl?page=3: HTTP 404");
+  assert_contains(f->out, "== volumes per state");
+  assert_contains(f->errs, "skipped 1 line of text before the first Turtle");
+
+  snprintf(path, sizeof(path), "%s/demo-out/catalog.nt", f->dir);
+  nt = hv_test_read_file(path, &nt_len);
+  snprintf(path, sizeof(path), "%s/demo-out/catalog.ttl", f->dir);
+  ttl = hv_test_read_file(path, &ttl_len);
+  assert_non_null(nt);
+  assert_non_null(ttl);
+  hv_graph_init(&gn);
+  hv_graph_init(&gt);
+  HV_ASSERT_OK(hv_rdf_parse(&gn, "ntriples", nt, nt_len, NULL, &err), &err);
+  HV_ASSERT_OK(hv_rdf_parse(&gt, "turtle", ttl, ttl_len, NULL, &err), &err);
+  assert_true(gn.len > 500);
+  assert_int_equal(gt.len, gn.len);
+  HV_ASSERT_OK(hv_rdfc10_hash(&gn, hn, NULL, &err), &err);
+  HV_ASSERT_OK(hv_rdfc10_hash(&gt, ht, NULL, &err), &err);
+  assert_string_equal(hn, ht);
+  hv_graph_fini(&gn);
+  hv_graph_fini(&gt);
+  hv_free(nt);
+  hv_free(ttl);
+}
+
 static void unusable_store_exits_4(void **state)
 {
   fixture *f = *state;
@@ -347,6 +392,7 @@ int main(void)
       T(registry_round_trip),
       T(run_report_and_exit_codes),
       T(sigint_ends_the_run_as_failed_and_deletes_nothing),
+      T(demo_harvests_the_sample_portals),
       T(unusable_store_exits_4),
 #undef T
   };

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "canon/rdfc10.h"
+#include "decode/rdfparse.h"
 #include "harvest/harvest.h"
 #include "sinks/files.h"
 #include "store/store.h"
@@ -759,6 +761,23 @@ static void files_sink_is_deterministic(void **state)
   assert_memory_equal(a, b, alen);
   assert_int_equal(clen, dlen);
   assert_memory_equal(c, d, clen);
+  /* The Turtle file and the N-Triples file hold the same graph. */
+  {
+    hv_graph gn, gt;
+    char hn[HV_SHA256_HEX_LEN + 1], ht[HV_SHA256_HEX_LEN + 1];
+
+    hv_graph_init(&gn);
+    hv_graph_init(&gt);
+    HV_ASSERT_OK(hv_rdf_parse(&gn, "ntriples", a, alen, NULL, &err), &err);
+    HV_ASSERT_OK(hv_rdf_parse(&gt, "turtle", c, clen, NULL, &err), &err);
+    assert_int_equal(gn.len, stats.triples);
+    assert_int_equal(gt.len, gn.len);
+    HV_ASSERT_OK(hv_rdfc10_hash(&gn, hn, NULL, &err), &err);
+    HV_ASSERT_OK(hv_rdfc10_hash(&gt, ht, NULL, &err), &err);
+    assert_string_equal(hn, ht);
+    hv_graph_fini(&gn);
+    hv_graph_fini(&gt);
+  }
   hv_free(a);
   hv_free(b);
   hv_free(c);
