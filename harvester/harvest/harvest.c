@@ -315,6 +315,8 @@ static void apply_keep(page_job *pj)
     return;
   }
   job->h->datasets_done += kept;
+  hv_log_info("source %s: page %s: not modified, %zu datasets kept",
+              job->src->name, pj->url, kept);
 }
 
 /* Writes one decoded page: page row, datasets and ledger, atomically. */
@@ -389,6 +391,13 @@ static void apply_decoded(page_job *pj)
       hv_store_commit(store, &err) < 0)
     goto fail;
   job->h->datasets_done += pj->page.n_datasets;
+  hv_log_info("source %s: page %s: %zu datasets (%lld new, %lld updated, "
+              "%lld unchanged, %lld rejected)",
+              job->src->name, pj->url, pj->page.n_datasets,
+              (long long)pj->delta.datasets_new,
+              (long long)pj->delta.datasets_updated,
+              (long long)pj->delta.datasets_unchanged,
+              (long long)pj->delta.datasets_rejected);
   return;
 
 fail:
