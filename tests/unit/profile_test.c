@@ -230,6 +230,14 @@ static void source_file_extends_the_profile(void **state)
   hv_free(path);
   hv_test_rmtree(dir);
   hv_free(dir);
+  /* The committed example file loads too. */
+  p = load();
+  HV_ASSERT_OK(hv_profile_load_source(
+                   p, HV_SOURCE_DIR "/profiles/sources/example.conf", &err),
+               &err);
+  assert_string_equal(hv_profile_default_contributor(p),
+                      CONTRIB "berlinOpenData");
+  hv_profile_free(p);
 }
 
 static void broken_source_files_name_file_and_line(void **state)
