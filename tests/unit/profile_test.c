@@ -41,7 +41,8 @@ static void licences_resolve_codes_labels_and_legacy_forms(void **state)
       hv_profile_license(p, "Datenlizenz Deutschland Namensnennung 2.0"), by2);
   /* Case, surrounding space, doubled space and a no-break space. */
   assert_string_equal(
-      hv_profile_license(p, "  datenlizenz deutschland\xc2\xa0 namensnennung  2.0 "),
+      hv_profile_license(p, "  datenlizenz deutschland\xc2\xa0 "
+                            "namensnennung  2.0 "),
       by2);
   assert_string_equal(hv_profile_license(p, LIC "dl-by-de/2_0"), by2);
   assert_string_equal(hv_profile_license(p, "dl-de-by-2.0"), by2);
