@@ -23,27 +23,10 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/file.h"
 
 #define MAX_SOURCES_FILE ((size_t)1 << 20)
 #define N_COLUMNS 6
-
-static int read_file(const char *path, hv_buf *out, hv_error *err)
-{
-  FILE *f = fopen(path, "rb");
-  char chunk[8192];
-  size_t n;
-  int rc = 0;
-
-  if (!f)
-    return hv_error_set(err, HV_EIO, "cannot open %s: %s", path,
-                        strerror(errno));
-  while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    rc = hv_buf_add(out, chunk, n);
-  fclose(f);
-  if (rc < 0)
-    return hv_error_set(err, rc, "%s: %s", path, hv_strerror(rc));
-  return 0;
-}
 
 static char *column(char *s)
 {
@@ -58,7 +41,7 @@ static int add_sources(hv_store *store, const char *tsv_path,
   char *line, *save = NULL;
   int rc, line_no = 0;
 
-  if ((rc = read_file(tsv_path, &text, err)) < 0)
+  if ((rc = hv_file_read(tsv_path, &text, err)) < 0)
     goto cleanup;
   for (line = strtok_r(text.ptr, "\n", &save); line;
        line = strtok_r(NULL, "\n", &save)) {

@@ -18,6 +18,8 @@
 
 #include "model/graph.h"
 #include "util/alloc.h"
+#include "util/file.h"
+#include "util/hash.h"
 
 /* Profile tables are small; anything larger is not a profile table. */
 #define TABLE_MAX ((size_t)16 << 20)
@@ -56,17 +58,6 @@ struct hv_profile {
   const char *def_license;
 };
 
-static uint64_t fnv1a(const char *s)
-{
-  uint64_t h = 1469598103934665603ull;
-
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 static void smap_fini(smap *m)
 {
   hv_free(m->ents);
@@ -76,7 +67,7 @@ static void smap_fini(smap *m)
 
 static size_t smap_slot(const smap *m, const char *key)
 {
-  size_t i = (size_t)fnv1a(key) & (m->nslots - 1);
+  size_t i = (size_t)hv_hash_str(key) & (m->nslots - 1);
 
   while (m->slots[i] && strcmp(m->ents[m->slots[i] - 1].key, key) != 0)
     i = (i + 1) & (m->nslots - 1);
@@ -236,35 +227,6 @@ static int norm_key(const char *s, char *key)
   return 0;
 }
 
-static int read_file(const char *path, hv_buf *b, hv_error *err)
-{
-  FILE *f = fopen(path, "rb");
-  char chunk[8192];
-  size_t n;
-  int rc = 0;
-
-  if (!f)
-    return hv_error_set(err, HV_EIO, "%s: cannot open: %s", path,
-                        strerror(errno));
-  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    if ((rc = hv_buf_add(b, chunk, n)) < 0) {
-      if (rc == HV_ENOMEM)
-        hv_error_oom(err);
-      else
-        hv_error_set(err, rc, "%s: larger than %zu bytes", path, b->max);
-      goto cleanup;
-    }
-  }
-  if (ferror(f))
-    rc = hv_error_set(err, HV_EIO, "%s: read error", path);
-  else if (!b->ptr && (rc = hv_buf_addstr(b, "")) < 0)
-    hv_error_oom(err);
-
-cleanup:
-  fclose(f);
-  return rc;
-}
-
 /* One row of a table, fields NUL-terminated in the file's buffer. */
 typedef struct row {
   char *f[MAX_FIELDS];
@@ -305,7 +267,7 @@ static int load_table(hv_profile *p, const char *dir, const char *name,
     rc = hv_error_set(err, rc, "profile path too long: %s", dir);
     goto cleanup;
   }
-  if ((rc = read_file(path.ptr, &data, err)) < 0)
+  if ((rc = hv_file_read(path.ptr, &data, err)) < 0)
     goto cleanup;
   r.path = path.ptr;
   for (line = data.ptr; *line; line = eol) {
@@ -696,7 +658,7 @@ int hv_profile_load_source(hv_profile *p, const char *path, hv_error *err)
   size_t n;
   int rc;
 
-  if ((rc = read_file(path, &data, err)) < 0)
+  if ((rc = hv_file_read(path, &data, err)) < 0)
     goto cleanup;
   for (line = data.ptr; *line; line = eol) {
     lineno++;

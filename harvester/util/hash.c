@@ -22,3 +22,14 @@ void hv_sha256_hex(const void *data, size_t len,
   }
   out[HV_SHA256_HEX_LEN] = '\0';
 }
+
+uint64_t hv_hash_str(const char *s)
+{
+  uint64_t h = 1469598103934665603ull;
+
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ull;
+  }
+  return h;
+}

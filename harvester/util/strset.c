@@ -9,18 +9,8 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/hash.h"
 #include "util/error.h"
-
-static uint64_t fnv1a(const char *s)
-{
-  uint64_t h = 1469598103934665603ull;
-
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 void hv_strset_fini(hv_strset *set)
 {
@@ -36,7 +26,7 @@ void hv_strset_fini(hv_strset *set)
 
 static size_t find_slot(char **slots, size_t cap, const char *key)
 {
-  size_t i = (size_t)fnv1a(key) & (cap - 1);
+  size_t i = (size_t)hv_hash_str(key) & (cap - 1);
 
   while (slots[i] && strcmp(slots[i], key) != 0)
     i = (i + 1) & (cap - 1);

@@ -24,6 +24,7 @@
 #include "model/graph.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/file.h"
 #include "util/error.h"
 
 #define SKOS "http://www.w3.org/2004/02/skos/core#"
@@ -61,32 +62,10 @@ typedef struct lines {
 static hv_buf inputs[8];
 static size_t ninputs;
 
-static int read_file(const char *path, hv_buf *b, hv_error *err)
-{
-  FILE *f = fopen(path, "rb");
-  char chunk[8192];
-  size_t n;
-  int rc = 0;
-
-  hv_buf_init(b, FILE_MAX);
-  if (!f)
-    return hv_error_set(err, HV_EIO, "%s: cannot open: %s", path,
-                        strerror(errno));
-  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    if ((rc = hv_buf_add(b, chunk, n)) < 0) {
-      hv_error_set(err, rc, "%s: cannot read whole file", path);
-      break;
-    }
-  if (!rc && !b->ptr && (rc = hv_buf_addstr(b, "")) < 0)
-    hv_error_oom(err);
-  fclose(f);
-  return rc;
-}
-
 static int parse_vocab(hv_graph *g, const char *dir, const char *name,
                        const char *base, hv_error *err)
 {
-  hv_buf path = HV_BUF_INIT(4096), data;
+  hv_buf path = HV_BUF_INIT(4096), data = HV_BUF_INIT(FILE_MAX);
   int rc;
 
   if ((rc = hv_buf_addf(&path, "%s/%s", dir, name)) < 0) {
@@ -94,7 +73,7 @@ static int parse_vocab(hv_graph *g, const char *dir, const char *name,
     hv_buf_fini(&path);
     return rc;
   }
-  if ((rc = read_file(path.ptr, &data, err)) == 0 &&
+  if ((rc = hv_file_read(path.ptr, &data, err)) == 0 &&
       (rc = hv_rdf_parse(g, "rdfxml", data.ptr, data.len, base, err)) < 0)
     hv_error_prefix(err, "%s: ", path.ptr);
   hv_buf_fini(&data);
@@ -390,8 +369,9 @@ static int read_curated(const char *dir, const char *name, size_t ncols,
   int header = 0, rc;
   long lineno = 0;
 
+  hv_buf_init(data, FILE_MAX);
   if ((rc = hv_buf_addf(&path, "%s/%s", dir, name)) < 0 ||
-      (rc = read_file(path.ptr, data, err)) < 0)
+      (rc = hv_file_read(path.ptr, data, err)) < 0)
     goto cleanup;
   ninputs++;
   for (line = data->ptr; *line; line = eol) {

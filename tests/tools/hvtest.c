@@ -13,24 +13,16 @@
 
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/file.h"
 
 char *hv_test_read_file(const char *path, size_t *len_out)
 {
-  FILE *f = fopen(path, "rb");
   hv_buf b = HV_BUF_INIT((size_t)1 << 30);
-  char chunk[65536];
-  size_t n;
 
-  if (!f)
+  if (hv_file_read(path, &b, NULL) < 0) {
+    hv_buf_fini(&b);
     return NULL;
-  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    if (hv_buf_add(&b, chunk, n) < 0) {
-      fclose(f);
-      hv_buf_fini(&b);
-      return NULL;
-    }
   }
-  fclose(f);
   return hv_buf_detach(&b, len_out);
 }
 
