@@ -1,0 +1,765 @@
+/*
+ * The map stage (see map.h): one pass over a dataset graph that rewrites
+ * each triple through the repair and normalisation rules in a fixed
+ * order, then one per-dataset pass for the contributorID convention.
+ *
+ * Each rule that changes a term records a finding at once, with the term
+ * as it was before that rule and as it is after it, so a value touched by
+ * three rules (a licence literal with a no-break space that is also a
+ * legacy IRI) gives three findings that read as a chain. Rewritten terms
+ * live in scratch buffers of the mapper until hv_graph_add copies them
+ * into the output graph's arena.
+ */
+#include "map/map.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decode/page.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+/* A literal longer than this is not rewritten but reported as too big. */
+#define TERM_MAX ((size_t)64 << 20)
+/* Values quoted in messages are cut to this many bytes. */
+#define MSG_VALUE_MAX 100
+
+#define P_TYPE HV_RDF "type"
+#define P_CONTRIB HV_DCATDE "contributorID"
+#define P_LICENSE HV_DCT "license"
+#define P_FORMAT HV_DCT "format"
+#define P_THEME HV_DCAT "theme"
+#define P_SPATIAL HV_DCT "spatial"
+#define P_GEOCODING HV_DCATDE "politicalGeocodingURI"
+#define C_DATASET HV_DCAT "Dataset"
+#define XSD_DATE HV_XSD "date"
+#define XSD_DATETIME HV_XSD "dateTime"
+
+/* ------------------------------------------------------------------ */
+/* Findings                                                            */
+/* ------------------------------------------------------------------ */
+
+void hv_findings_init(hv_findings *f)
+{
+  memset(f, 0, sizeof(*f));
+}
+
+void hv_findings_truncate(hv_findings *f, size_t len)
+{
+  while (f->len > len) {
+    f->len--;
+    /* rule heads the finding's single block (see hv_findings_add). */
+    hv_free((void *)f->items[f->len].rule);
+  }
+}
+
+void hv_findings_fini(hv_findings *f)
+{
+  hv_findings_truncate(f, 0);
+  hv_free(f->items);
+  memset(f, 0, sizeof(*f));
+}
+
+const char *hv_severity_name(hv_severity s)
+{
+  switch (s) {
+  case HV_SEVERITY_INFO: return "info";
+  case HV_SEVERITY_WARNING: return "warning";
+  case HV_SEVERITY_VIOLATION: return "violation";
+  }
+  return "unknown";
+}
+
+/* Copies s (or nothing for NULL) to *pos and returns the copy. */
+static const char *pack(char **pos, const char *s)
+{
+  char *start = *pos;
+  size_t n;
+
+  if (!s)
+    return NULL;
+  n = strlen(s) + 1;
+  memcpy(start, s, n);
+  *pos += n;
+  return start;
+}
+
+int hv_findings_add(hv_findings *f, const char *rule, hv_severity severity,
+                    const char *subject, const char *predicate,
+                    const char *old_value, const char *new_value,
+                    const char *message, hv_error *err)
+{
+  const char *parts[6];
+  size_t i, total = 0;
+  hv_finding *x;
+  char *block, *pos;
+
+  parts[0] = rule;
+  parts[1] = subject;
+  parts[2] = predicate;
+  parts[3] = old_value;
+  parts[4] = new_value;
+  parts[5] = message;
+  assert(rule && message);
+  for (i = 0; i < 6; i++)
+    if (parts[i])
+      total += strlen(parts[i]) + 1;
+  if (f->len == f->cap) {
+    size_t cap = f->cap ? f->cap * 2 : 8;
+    hv_finding *items = hv_realloc(f->items, cap * sizeof(*items));
+
+    if (!items)
+      return hv_error_oom(err);
+    f->items = items;
+    f->cap = cap;
+  }
+  if (!(block = hv_malloc(total)))
+    return hv_error_oom(err);
+  pos = block;
+  x = &f->items[f->len++];
+  x->rule = pack(&pos, rule);
+  x->subject = pack(&pos, subject);
+  x->predicate = pack(&pos, predicate);
+  x->old_value = pack(&pos, old_value);
+  x->new_value = pack(&pos, new_value);
+  x->message = pack(&pos, message);
+  x->severity = severity;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Term helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Length of the white space character at s, or 0: ASCII white space and
+ * the no-break spaces U+00A0, U+2007, U+202F and U+FEFF. */
+static size_t space_at(const char *s)
+{
+  const unsigned char *u = (const unsigned char *)s;
+
+  if (*u == ' ' || (*u >= '\t' && *u <= '\r'))
+    return 1;
+  if (u[0] == 0xc2 && u[1] == 0xa0)
+    return 2;
+  if (u[0] == 0xe2 && u[1] == 0x80 && (u[2] == 0x87 || u[2] == 0xaf))
+    return 3;
+  if (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
+    return 3;
+  return 0;
+}
+
+/* Finds the trimmed span of s: *start and *len. Returns 1 if it differs
+ * from s. A multi-byte space cannot begin inside another character (its
+ * first byte is a lead byte), so stepping one byte at a time is safe. */
+static int trim_span(const char *s, const char **start, size_t *len)
+{
+  const char *p = s, *end;
+  size_t n;
+
+  while ((n = space_at(p)) > 0)
+    p += n;
+  end = p;
+  *start = p;
+  while (*p) {
+    if ((n = space_at(p)) > 0) {
+      p += n;
+    } else {
+      p++;
+      end = p;
+    }
+  }
+  *len = (size_t)(end - *start);
+  return *start != s || *end != '\0';
+}
+
+/* Returns 1 if s is an absolute http(s) IRI with a host and without
+ * characters an IRI may not hold. */
+static int is_http_iri(const char *s)
+{
+  const char *h;
+
+  if (strncmp(s, "http://", 7) == 0)
+    h = s + 7;
+  else if (strncmp(s, "https://", 8) == 0)
+    h = s + 8;
+  else
+    return 0;
+  if (*h == '\0' || *h == '/')
+    return 0;
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+
+    if (c <= 0x20 || c == 0x7f || strchr("<>\"{}|\\^`", c))
+      return 0;
+  }
+  return 1;
+}
+
+static int is_iri_valued(const char *pred)
+{
+  static const char *const preds[] = {
+      P_CONTRIB,          P_LICENSE,        P_FORMAT,
+      HV_DCAT "mediaType", HV_DCT "language", P_THEME,
+      HV_DCT "accessRights",
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(preds) / sizeof(preds[0]); i++)
+    if (strcmp(pred, preds[i]) == 0)
+      return 1;
+  return 0;
+}
+
+static int is_date_pred(const char *pred)
+{
+  return strcmp(pred, HV_DCT "modified") == 0 ||
+         strcmp(pred, HV_DCT "issued") == 0 ||
+         strcmp(pred, HV_DCAT "startDate") == 0 ||
+         strcmp(pred, HV_DCAT "endDate") == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dates                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Reads exactly n digits at *s into *v and advances. */
+static int digits(const char **s, int n, int *v)
+{
+  int i;
+
+  *v = 0;
+  for (i = 0; i < n; i++) {
+    if ((*s)[i] < '0' || (*s)[i] > '9')
+      return 0;
+    *v = *v * 10 + ((*s)[i] - '0');
+  }
+  *s += n;
+  return 1;
+}
+
+/* Reads one or two digits (for D.M.YYYY). */
+static int digits12(const char **s, int *v)
+{
+  if ((*s)[0] >= '0' && (*s)[0] <= '9' && (*s)[1] >= '0' && (*s)[1] <= '9')
+    return digits(s, 2, v);
+  return digits(s, 1, v);
+}
+
+static int day_ok(int y, int m, int d)
+{
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+  if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+    return 0;
+  return m != 2 || d < 29 || leap;
+}
+
+/* Reads an optional time zone: Z or +hh:mm / -hh:mm. */
+static int zone(const char **s)
+{
+  int h, mi;
+
+  if (**s == 'Z') {
+    (*s)++;
+    return 1;
+  }
+  if (**s != '+' && **s != '-')
+    return 1;
+  (*s)++;
+  if (!digits(s, 2, &h) || **s != ':')
+    return 0;
+  (*s)++;
+  if (!digits(s, 2, &mi))
+    return 0;
+  return h < 14 || (h == 14 && mi == 0) ? mi < 60 : 0;
+}
+
+/*
+ * Parses a delivered date. On success writes the lexical form to out
+ * (cap bytes), the datatype to *dt and returns 1; returns 0 for anything
+ * else. YYYY-MM-DD[zone] is an xsd:date, with Thh:mm:ss[.f][zone] an
+ * xsd:dateTime; D.M.YYYY is rewritten as the xsd:date YYYY-MM-DD.
+ */
+static int parse_date(const char *s, char *out, size_t cap, const char **dt)
+{
+  const char *p = s;
+  int y, m, d, h, mi, sec;
+
+  if (strlen(s) + 1 > cap)
+    return 0;
+  if (digits12(&p, &d) && *p == '.' && (p++, digits12(&p, &m)) &&
+      *p == '.' && (p++, digits(&p, 4, &y)) && *p == '\0') {
+    if (!day_ok(y, m, d))
+      return 0;
+    snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
+    *dt = XSD_DATE;
+    return 1;
+  }
+  p = s;
+  if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &m) ||
+      *p++ != '-' || !digits(&p, 2, &d) || !day_ok(y, m, d))
+    return 0;
+  *dt = XSD_DATE;
+  if (*p == 'T') {
+    p++;
+    if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) ||
+        *p++ != ':' || !digits(&p, 2, &sec) || h > 23 || mi > 59 || sec > 59)
+      return 0;
+    if (*p == '.') {
+      p++;
+      if (*p < '0' || *p > '9')
+        return 0;
+      while (*p >= '0' && *p <= '9')
+        p++;
+    }
+    *dt = XSD_DATETIME;
+  }
+  if (!zone(&p) || *p != '\0')
+    return 0;
+  memcpy(out, s, strlen(s) + 1);
+  return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The mapper                                                          */
+/* ------------------------------------------------------------------ */
+
+typedef struct mapper {
+  const hv_profile *p;
+  hv_graph *out;
+  hv_findings *f;
+  hv_error *err;
+  hv_buf pred;  /* repaired predicate */
+  hv_buf type;  /* repaired rdf:type object */
+  hv_buf val;   /* trimmed literal */
+  hv_buf nt_s;  /* finding scratch: subject, old and new value */
+  hv_buf nt_o;
+  hv_buf nt_n;
+  char date[96]; /* rewritten date */
+} mapper;
+
+/* Appends at most MSG_VALUE_MAX bytes of s to msg, not cutting a UTF-8
+ * character in two, and "..." if it was cut. */
+static void clip(char *msg, size_t cap, const char *s)
+{
+  size_t n = strlen(s), have = strlen(msg);
+  int cut = n > MSG_VALUE_MAX;
+
+  if (cut) {
+    n = MSG_VALUE_MAX;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+      n--;
+  }
+  snprintf(msg + have, cap - have, "'%.*s%s'", (int)n, s, cut ? "..." : "");
+}
+
+/*
+ * Records a finding on subject s and predicate pred; old and nw may be
+ * NULL. msg is the message, into which value is quoted (clipped) where
+ * it holds "%v" at its end.
+ */
+static int note(mapper *m, const char *rule, hv_severity sev,
+                const hv_term *s, const char *pred, const hv_term *old,
+                const hv_term *nw, const char *msg, const char *value)
+{
+  char text[256];
+  int rc;
+
+  hv_buf_reset(&m->nt_s);
+  hv_buf_reset(&m->nt_o);
+  hv_buf_reset(&m->nt_n);
+  if ((rc = hv_term_write_nt(&m->nt_s, s)) < 0 ||
+      (old && (rc = hv_term_write_nt(&m->nt_o, old)) < 0) ||
+      (nw && (rc = hv_term_write_nt(&m->nt_n, nw)) < 0))
+    return rc == HV_ENOMEM ? hv_error_oom(m->err)
+                           : hv_error_set(m->err, rc, "map: term of %s "
+                                          "too large to report", pred);
+  snprintf(text, sizeof(text), "%s", msg);
+  if (value)
+    clip(text, sizeof(text), value);
+  return hv_findings_add(m->f, rule, sev, m->nt_s.ptr, pred,
+                         old ? m->nt_o.ptr : NULL, nw ? m->nt_n.ptr : NULL,
+                         text, m->err);
+}
+
+static int buf_fail(mapper *m, int rc, const char *what)
+{
+  if (rc == HV_ENOMEM)
+    return hv_error_oom(m->err);
+  return hv_error_set(m->err, rc, "map: %s too large to rewrite", what);
+}
+
+/* The DCAT-AP.de 1.0 local names renamed in 1.0.1. */
+static const char *renamed(const char *pred)
+{
+  if (strcmp(pred, HV_DCATDE "geocodingText") == 0)
+    return HV_DCATDE "geocodingDescription";
+  if (strcmp(pred, HV_DCATDE "legalbasisText") == 0)
+    return HV_DCATDE "legalBasis";
+  return NULL;
+}
+
+typedef const char *(*lookup_fn)(const hv_profile *p, const char *text);
+typedef int (*known_fn)(const hv_profile *p, const char *iri);
+
+/* Rule map.license / map.format: a value to its vocabulary IRI. */
+static int map_vocab(mapper *m, hv_quad *q, const char *rule,
+                     const char *what, lookup_fn lookup, known_fn known)
+{
+  const char *iri;
+  hv_term t;
+  char msg[64];
+  int rc;
+
+  if (q->o.kind == HV_TERM_BLANK ||
+      (q->o.kind == HV_TERM_IRI && known(m->p, q->o.value)))
+    return 0;
+  if (!(iri = lookup(m->p, q->o.value))) {
+    snprintf(msg, sizeof(msg), "unknown %s ", what);
+    return note(m, rule, HV_SEVERITY_WARNING, &q->s, q->p.value, &q->o, NULL,
+                msg, q->o.value);
+  }
+  memset(&t, 0, sizeof(t));
+  t.kind = HV_TERM_IRI;
+  t.value = iri;
+  snprintf(msg, sizeof(msg), "%s mapped to the vocabulary: ", what);
+  if ((rc = note(m, rule, HV_SEVERITY_INFO, &q->s, q->p.value, &q->o, &t,
+                 msg, q->o.value)) < 0)
+    return rc;
+  q->o = t;
+  return 0;
+}
+
+/* Rule map.theme: one value may stand for several themes, each written
+ * as a triple of its own. Returns 1 when it wrote the triples itself. */
+static int map_theme(mapper *m, hv_quad *q)
+{
+  const char *iri;
+  hv_term t;
+  size_t i;
+  int rc;
+
+  if (q->o.kind == HV_TERM_BLANK ||
+      (q->o.kind == HV_TERM_IRI && hv_profile_is_theme(m->p, q->o.value)))
+    return 0;
+  if (!hv_profile_theme(m->p, q->o.value, 0))
+    return note(m, "map.theme", HV_SEVERITY_WARNING, &q->s, q->p.value,
+                &q->o, NULL, "unknown theme ", q->o.value);
+  memset(&t, 0, sizeof(t));
+  t.kind = HV_TERM_IRI;
+  for (i = 0; (iri = hv_profile_theme(m->p, q->o.value, i)) != NULL; i++) {
+    hv_quad nq = *q;
+
+    t.value = iri;
+    nq.o = t;
+    if ((rc = note(m, "map.theme", HV_SEVERITY_INFO, &q->s, q->p.value,
+                   &q->o, &t, "theme mapped to the vocabulary: ",
+                   q->o.value)) < 0 ||
+        (rc = hv_graph_add(m->out, &nq, m->err)) < 0)
+      return rc;
+  }
+  return 1;
+}
+
+/* Rule map.date. */
+static int map_date(mapper *m, hv_quad *q)
+{
+  const char *dt;
+  hv_term t;
+  int rc;
+
+  if (q->o.kind != HV_TERM_LITERAL)
+    return 0;
+  /* Years and months are dates of their own kind; leave them. */
+  if (q->o.datatype && (strcmp(q->o.datatype, HV_XSD "gYear") == 0 ||
+                        strcmp(q->o.datatype, HV_XSD "gYearMonth") == 0))
+    return 0;
+  if (!parse_date(q->o.value, m->date, sizeof(m->date), &dt))
+    return note(m, "map.date", HV_SEVERITY_WARNING, &q->s, q->p.value, &q->o,
+                NULL, "invalid date ", q->o.value);
+  if (!q->o.lang && q->o.datatype && strcmp(q->o.datatype, dt) == 0 &&
+      strcmp(q->o.value, m->date) == 0)
+    return 0;
+  memset(&t, 0, sizeof(t));
+  t.kind = HV_TERM_LITERAL;
+  t.value = m->date;
+  t.datatype = dt;
+  if ((rc = note(m, "map.date", HV_SEVERITY_INFO, &q->s, q->p.value, &q->o,
+                 &t,
+                 strcmp(dt, XSD_DATE) == 0 ? "date typed as xsd:date: "
+                                           : "date typed as xsd:dateTime: ",
+                 q->o.value)) < 0)
+    return rc;
+  q->o = t;
+  return 0;
+}
+
+/* Runs every per-triple rule on in and writes the result to m->out. */
+static int map_quad(mapper *m, const hv_quad *in)
+{
+  hv_quad q = *in;
+  const char *pred = in->p.value, *ren;
+  int rc, fixed;
+  hv_term t;
+
+  hv_buf_reset(&m->pred);
+  if ((fixed = hv_profile_fix_iri(m->p, pred, &m->pred)) < 0)
+    return buf_fail(m, fixed, "predicate");
+  if (fixed)
+    q.p.value = m->pred.ptr;
+  ren = renamed(q.p.value);
+  if (hv_profile_drops(m->p, pred) || hv_profile_drops(m->p, q.p.value) ||
+      (ren && hv_profile_drops(m->p, ren)))
+    return note(m, "map.drop", HV_SEVERITY_INFO, &q.s, ren ? ren : q.p.value,
+                &q.o, NULL, "property dropped by the source profile", NULL);
+  if (fixed) {
+    hv_term a = in->p, b = q.p;
+
+    if ((rc = note(m, "map.namespace", HV_SEVERITY_INFO, &q.s, q.p.value, &a,
+                   &b, "dcatde namespace repaired: ", pred)) < 0)
+      return rc;
+  }
+  if (ren) {
+    hv_term a = q.p, b = q.p;
+
+    b.value = ren;
+    if ((rc = note(m, "map.local-name", HV_SEVERITY_INFO, &q.s, ren, &a, &b,
+                   "DCAT-AP.de 1.0 property renamed: ", q.p.value)) < 0)
+      return rc;
+    q.p.value = ren;
+  }
+
+  if (strcmp(q.p.value, P_TYPE) == 0 && q.o.kind == HV_TERM_IRI) {
+    hv_buf_reset(&m->type);
+    if ((rc = hv_profile_fix_iri(m->p, q.o.value, &m->type)) < 0)
+      return buf_fail(m, rc, "class IRI");
+    if (rc) {
+      t = q.o;
+      t.value = m->type.ptr;
+      if ((rc = note(m, "map.namespace", HV_SEVERITY_INFO, &q.s, q.p.value,
+                     &q.o, &t, "dcatde namespace repaired: ",
+                     q.o.value)) < 0)
+        return rc;
+      q.o = t;
+    }
+  }
+
+  if (q.o.kind == HV_TERM_LITERAL) {
+    const char *start;
+    size_t len;
+
+    if (trim_span(q.o.value, &start, &len)) {
+      hv_buf_reset(&m->val);
+      if ((rc = hv_buf_add(&m->val, start, len)) < 0)
+        return buf_fail(m, rc, "literal");
+      t = q.o;
+      t.value = m->val.ptr ? m->val.ptr : "";
+      if ((rc = note(m, "map.whitespace", HV_SEVERITY_INFO, &q.s, q.p.value,
+                     &q.o, &t, "white space trimmed", NULL)) < 0)
+        return rc;
+      q.o = t;
+    }
+    if (is_iri_valued(q.p.value) && is_http_iri(q.o.value)) {
+      memset(&t, 0, sizeof(t));
+      t.kind = HV_TERM_IRI;
+      t.value = q.o.value;
+      if ((rc = note(m, "map.literal-iri", HV_SEVERITY_INFO, &q.s, q.p.value,
+                     &q.o, &t, "IRI given as a literal", NULL)) < 0)
+        return rc;
+      q.o = t;
+    }
+  }
+
+  if (strcmp(q.p.value, P_LICENSE) == 0)
+    rc = map_vocab(m, &q, "map.license", "licence", hv_profile_license,
+                   hv_profile_is_license);
+  else if (strcmp(q.p.value, P_FORMAT) == 0)
+    rc = map_vocab(m, &q, "map.format", "format", hv_profile_filetype,
+                   hv_profile_is_filetype);
+  else if (strcmp(q.p.value, P_THEME) == 0)
+    rc = map_theme(m, &q);
+  else if (is_date_pred(q.p.value))
+    rc = map_date(m, &q);
+  else
+    rc = 0;
+  if (rc != 0)
+    return rc < 0 ? rc : 0; /* 1: the rule wrote the triples itself */
+  return hv_graph_add(m->out, &q, m->err);
+}
+
+/* Finds the dataset node: the given IRI, or the first dcat:Dataset. */
+static int find_dataset(const hv_graph *g, const char *iri, hv_term *out)
+{
+  size_t i;
+
+  memset(out, 0, sizeof(*out));
+  if (iri) {
+    out->kind = HV_TERM_IRI;
+    out->value = iri;
+    return 1;
+  }
+  for (i = 0; i < g->len; i++) {
+    const hv_quad *q = &g->quads[i];
+
+    if (q->o.kind == HV_TERM_IRI && strcmp(q->p.value, P_TYPE) == 0 &&
+        strcmp(q->o.value, C_DATASET) == 0) {
+      *out = q->s;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Rule map.contributor on the mapped graph. */
+static int map_contributor(mapper *m, const hv_map_opts *opts,
+                           const hv_term *ds)
+{
+  const hv_graph *g = m->out;
+  size_t i, j, n = 0, len = g->len;
+  hv_buf list = HV_BUF_INIT(TERM_MAX);
+  const char *def;
+  char msg[160];
+  int rc = 0;
+
+  for (i = 0; i < len; i++) {
+    const hv_quad *q = &g->quads[i];
+    int seen = 0;
+
+    if (!hv_term_equal(&q->s, ds) || strcmp(q->p.value, P_CONTRIB) != 0)
+      continue;
+    for (j = 0; j < i && !seen; j++)
+      seen = hv_term_equal(&g->quads[j].s, ds) &&
+             strcmp(g->quads[j].p.value, P_CONTRIB) == 0 &&
+             hv_term_equal(&g->quads[j].o, &q->o);
+    if (seen)
+      continue;
+    n++;
+    if ((list.len && (rc = hv_buf_addc(&list, ' ')) < 0) ||
+        (rc = hv_term_write_nt(&list, &q->o)) < 0) {
+      rc = buf_fail(m, rc, "contributorID list");
+      goto cleanup;
+    }
+  }
+  if (n == 1)
+    goto cleanup;
+  if (n > 1) {
+    snprintf(msg, sizeof(msg),
+             "dataset has %zu different dcatde:contributorID values; "
+             "GovData expects exactly one",
+             n);
+    hv_buf_reset(&m->nt_s);
+    if ((rc = hv_term_write_nt(&m->nt_s, ds)) < 0) {
+      rc = buf_fail(m, rc, "dataset IRI");
+      goto cleanup;
+    }
+    rc = hv_findings_add(m->f, "map.contributor", HV_SEVERITY_WARNING,
+                         m->nt_s.ptr, P_CONTRIB, list.ptr, NULL, msg, m->err);
+    goto cleanup;
+  }
+  def = opts && opts->default_contributor ? opts->default_contributor
+                                          : hv_profile_default_contributor(m->p);
+  if (!def) {
+    rc = note(m, "map.contributor", HV_SEVERITY_WARNING, ds, P_CONTRIB, NULL,
+              NULL, "dataset has no dcatde:contributorID and the source "
+              "sets no default", NULL);
+  } else {
+    hv_quad q;
+
+    memset(&q, 0, sizeof(q));
+    q.s = *ds;
+    q.p.kind = HV_TERM_IRI;
+    q.p.value = P_CONTRIB;
+    q.o.kind = HV_TERM_IRI;
+    q.o.value = def;
+    if ((rc = note(m, "map.contributor", HV_SEVERITY_INFO, ds, P_CONTRIB,
+                   NULL, &q.o, "added the source's default contributorID",
+                   NULL)) == 0)
+      rc = hv_graph_add(m->out, &q, m->err);
+  }
+
+cleanup:
+  hv_buf_fini(&list);
+  return rc;
+}
+
+int hv_map_dataset(const hv_profile *p, const hv_map_opts *opts,
+                   const hv_graph *in, const char *dataset_iri,
+                   hv_graph *out, hv_findings *findings, hv_error *err)
+{
+  mapper m;
+  size_t i, start = findings->len;
+  hv_term ds;
+  int rc = 0;
+
+  assert(out->len == 0);
+  memset(&m, 0, sizeof(m));
+  m.p = p;
+  m.out = out;
+  m.f = findings;
+  m.err = err;
+  hv_buf_init(&m.pred, TERM_MAX);
+  hv_buf_init(&m.type, TERM_MAX);
+  hv_buf_init(&m.val, TERM_MAX);
+  hv_buf_init(&m.nt_s, TERM_MAX);
+  hv_buf_init(&m.nt_o, TERM_MAX);
+  hv_buf_init(&m.nt_n, TERM_MAX);
+  if (opts && opts->version != HV_MAP_OPTS_VERSION) {
+    rc = hv_error_set(err, HV_EINVAL, "map: options version %u, expected %u",
+                      opts->version, HV_MAP_OPTS_VERSION);
+    goto cleanup;
+  }
+  for (i = 0; i < in->len; i++)
+    if ((rc = map_quad(&m, &in->quads[i])) < 0)
+      goto cleanup;
+  if (find_dataset(out, dataset_iri, &ds) &&
+      (rc = map_contributor(&m, opts, &ds)) < 0)
+    goto cleanup;
+
+cleanup:
+  if (rc < 0) {
+    hv_graph_fini(out);
+    hv_graph_init(out);
+    hv_findings_truncate(findings, start);
+  }
+  hv_buf_fini(&m.pred);
+  hv_buf_fini(&m.type);
+  hv_buf_fini(&m.val);
+  hv_buf_fini(&m.nt_s);
+  hv_buf_fini(&m.nt_o);
+  hv_buf_fini(&m.nt_n);
+  return rc;
+}
+
+const char *hv_map_state(const hv_profile *p, const hv_graph *g,
+                         const char *dataset_iri)
+{
+  const char *state = NULL;
+  size_t i;
+
+  for (i = 0; i < g->len; i++) {
+    const hv_quad *q = &g->quads[i];
+    const char *s;
+
+    if (q->s.kind == HV_TERM_IRI && strcmp(q->s.value, dataset_iri) == 0 &&
+        strcmp(q->p.value, P_CONTRIB) == 0 && q->o.kind != HV_TERM_BLANK &&
+        (s = hv_profile_contributor_state(p, q->o.value)) != NULL)
+      return s;
+  }
+  for (i = 0; i < g->len; i++) {
+    const hv_quad *q = &g->quads[i];
+    const char *s;
+
+    if (q->s.kind != HV_TERM_IRI || strcmp(q->s.value, dataset_iri) != 0 ||
+        q->o.kind == HV_TERM_BLANK ||
+        (strcmp(q->p.value, P_SPATIAL) != 0 &&
+         strcmp(q->p.value, P_GEOCODING) != 0) ||
+        !(s = hv_profile_geocoding_state(p, q->o.value)))
+      continue;
+    if (state && strcmp(state, s) != 0)
+      return NULL; /* more than one state: none of them is the dataset's */
+    state = s;
+  }
+  return state;
+}
