@@ -334,6 +334,7 @@ typedef struct mapper {
   hv_buf pred;  /* repaired predicate */
   hv_buf type;  /* repaired rdf:type object */
   hv_buf val;   /* trimmed literal */
+  hv_buf host;  /* vocabulary IRI moved to its canonical host */
   hv_buf nt_s;  /* finding scratch: subject, old and new value */
   hv_buf nt_o;
   hv_buf nt_n;
@@ -401,6 +402,36 @@ static const char *renamed(const char *pred)
   return NULL;
 }
 
+/*
+ * dcat-ap.de vocabulary IRIs are also delivered on the web host
+ * (https://www.dcat-ap.de/def/licenses/cc-zero) although the vocabulary
+ * names them http://dcat-ap.de/def/...; writes the latter form to m->host
+ * and returns 1 when iri is such a host variant, else 0 or a buffer
+ * error.
+ */
+static int dcatap_host(mapper *m, const char *iri)
+{
+  static const char *const hosts[] = {
+      "https://www.dcat-ap.de/def/",
+      "http://www.dcat-ap.de/def/",
+      "https://dcat-ap.de/def/",
+  };
+  size_t i, n;
+  int rc;
+
+  for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+    n = strlen(hosts[i]);
+    if (strncmp(iri, hosts[i], n) != 0)
+      continue;
+    hv_buf_reset(&m->host);
+    if ((rc = hv_buf_addstr(&m->host, "http://dcat-ap.de/def/")) < 0 ||
+        (rc = hv_buf_addstr(&m->host, iri + n)) < 0)
+      return buf_fail(m, rc, "IRI");
+    return 1;
+  }
+  return 0;
+}
+
 typedef const char *(*lookup_fn)(const hv_profile *p, const char *text);
 typedef int (*known_fn)(const hv_profile *p, const char *iri);
 
@@ -416,7 +447,14 @@ static int map_vocab(mapper *m, hv_quad *q, const char *rule,
   if (q->o.kind == HV_TERM_BLANK ||
       (q->o.kind == HV_TERM_IRI && known(m->p, q->o.value)))
     return 0;
-  if (!(iri = lookup(m->p, q->o.value))) {
+  iri = lookup(m->p, q->o.value);
+  if (!iri && q->o.kind == HV_TERM_IRI &&
+      (rc = dcatap_host(m, q->o.value)) != 0) {
+    if (rc < 0)
+      return rc;
+    iri = lookup(m->p, m->host.ptr);
+  }
+  if (!iri) {
     snprintf(msg, sizeof(msg), "unknown %s ", what);
     return note(m, rule, HV_SEVERITY_WARNING, &q->s, q->p.value, &q->o, NULL,
                 msg, q->o.value);
@@ -658,8 +696,9 @@ static int map_contributor(mapper *m, const hv_map_opts *opts,
                          m->nt_s.ptr, P_CONTRIB, list.ptr, NULL, msg, m->err);
     goto cleanup;
   }
-  def = opts && opts->default_contributor ? opts->default_contributor
-                                          : hv_profile_default_contributor(m->p);
+  def = opts && opts->default_contributor
+            ? opts->default_contributor
+            : hv_profile_default_contributor(m->p);
   if (!def) {
     rc = note(m, "map.contributor", HV_SEVERITY_WARNING, ds, P_CONTRIB, NULL,
               NULL, "dataset has no dcatde:contributorID and the source "
@@ -702,6 +741,7 @@ int hv_map_dataset(const hv_profile *p, const hv_map_opts *opts,
   hv_buf_init(&m.pred, TERM_MAX);
   hv_buf_init(&m.type, TERM_MAX);
   hv_buf_init(&m.val, TERM_MAX);
+  hv_buf_init(&m.host, TERM_MAX);
   hv_buf_init(&m.nt_s, TERM_MAX);
   hv_buf_init(&m.nt_o, TERM_MAX);
   hv_buf_init(&m.nt_n, TERM_MAX);
@@ -726,6 +766,7 @@ cleanup:
   hv_buf_fini(&m.pred);
   hv_buf_fini(&m.type);
   hv_buf_fini(&m.val);
+  hv_buf_fini(&m.host);
   hv_buf_fini(&m.nt_s);
   hv_buf_fini(&m.nt_o);
   hv_buf_fini(&m.nt_n);

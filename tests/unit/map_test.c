@@ -310,6 +310,7 @@ static void licences_themes_formats_use_vocabulary_iris(void **state)
       "  dcat:distribution <" DIST "> ;\n" CONTRIB_TTL
       "<" DIST "> a dcat:Distribution ;\n"
       "  dct:license <" LIC "dl-by-de/2_0> ;\n"
+      "  dct:license <https://www.dcat-ap.de/def/licenses/cc-zero> ;\n"
       "  dct:format \"text/csv\" ;\n"
       "  dcat:mediaType \"text/csv\" .\n";
   static const char *const triples[] = {
@@ -322,6 +323,7 @@ static void licences_themes_formats_use_vocabulary_iris(void **state)
       OUT_CONTRIB,
       "<" DIST "> " RDFTYPE " <" DCAT "Distribution> .",
       "<" DIST "> <" DCT "license> <" LIC "dl-by-de/2.0> .",
+      "<" DIST "> <" DCT "license> <" LIC "cc-zero> .",
       "<" DIST "> <" DCT "format> <" FT "CSV> .",
       /* The profile has no IANA table: the media type stays. */
       "<" DIST "> <" DCAT "mediaType> \"text/csv\" .",
@@ -337,6 +339,10 @@ static void licences_themes_formats_use_vocabulary_iris(void **state)
        "<" THEME "TECH>", NULL},
       {"map.license", HV_SEVERITY_INFO, "<" LIC "dl-by-de/2_0>",
        "<" LIC "dl-by-de/2.0>", NULL},
+      /* The vocabulary on its web host. */
+      {"map.license", HV_SEVERITY_INFO,
+       "<https://www.dcat-ap.de/def/licenses/cc-zero>", "<" LIC "cc-zero>",
+       NULL},
       {"map.format", HV_SEVERITY_INFO, "\"text/csv\"", "<" FT "CSV>", NULL},
   };
 
