@@ -23,7 +23,9 @@
  *    an IRI for dcatde:contributorID, dct:license, dct:format,
  *    dcat:mediaType, dct:language, dcat:theme and dct:accessRights;
  *  - [map.license], [map.theme], [map.format] licences (anywhere), themes
- *    and formats become vocabulary IRIs through the profile's aliases; a
+ *    and formats become vocabulary IRIs through the profile's aliases
+ *    (dcat-ap.de IRIs delivered on the www.dcat-ap.de web host are read
+ *    as http://dcat-ap.de/def/...); a
  *    value the profile does not know stays as delivered with a warning
  *    ("unknown licence 'X'"). dcat:mediaType is left as it is: the profile
  *    carries no IANA media type table;
