@@ -416,6 +416,34 @@ static int curated_alias(char **f, size_t n, void *payload)
   return add_alias(payload, f[0], f[1], f[2], 1);
 }
 
+/*
+ * Writes a vocabulary table (<kind>s.tsv) from rows, merges the curated
+ * tools/<kind>_aliases.in.tsv into the vocabulary's own aliases and
+ * writes <kind>_aliases.tsv. multi: an alias may name several entries.
+ */
+static int write_vocabulary(const char *out, const char *tools,
+                            const char *kind, int multi,
+                            const char *vocab_note, const char *header,
+                            const char *alias_note, lines *rows,
+                            aliases *al, hv_error *err)
+{
+  char name[64], curated[64], table[64], alias_header[64];
+  int rc;
+
+  snprintf(name, sizeof(name), "%ss.tsv", kind);
+  snprintf(curated, sizeof(curated), "%s_aliases.in.tsv", kind);
+  snprintf(table, sizeof(table), "%s_aliases", kind);
+  snprintf(alias_header, sizeof(alias_header), "alias\t%s\tkind", kind);
+  if ((rc = write_table(out, name, vocab_note, header, rows, err)) < 0 ||
+      (rc = read_curated(tools, curated, 3, curated_alias, al, err)) < 0)
+    return rc;
+  lines_fini(rows);
+  if ((rc = resolve(al, multi, rows, table, err)) < 0)
+    return rc;
+  strcat(table, ".tsv");
+  return write_table(out, table, alias_note, alias_header, rows, err);
+}
+
 static int gen_licenses(const char *vdir, const char *out, const char *tools,
                         hv_error *err)
 {
@@ -461,21 +489,13 @@ static int gen_licenses(const char *vdir, const char *out, const char *tools,
       if ((rc = add_alias(&al, s, c[i], "vocabulary-label", 0)) < 0)
         goto oom;
   }
-  if ((rc = write_table(out, "licenses.tsv",
+  rc = write_vocabulary(out, tools, "license", 0,
                         "dcat-ap.de licences 20210721; open from the open "
                         "list 20200715",
-                        "iri\tcode\tlabel_de\tlabel_en\topen", &rows, err)) <
-          0 ||
-      (rc = read_curated(tools, "license_aliases.in.tsv", 3, curated_alias,
-                         &al, err)) < 0)
-    goto cleanup;
-  lines_fini(&rows);
-  if ((rc = resolve(&al, 0, &rows, "license_aliases", err)) < 0 ||
-      (rc = write_table(out, "license_aliases.tsv",
+                        "iri\tcode\tlabel_de\tlabel_en\topen",
                         "vocabulary codes, labels and homepages merged with "
                         "tools/license_aliases.in.tsv",
-                        "alias\tlicense\tkind", &rows, err)) < 0)
-    goto cleanup;
+                        &rows, &al, err);
   goto cleanup;
 oom:
   rc = hv_error_oom(err);
@@ -516,18 +536,11 @@ static int gen_themes(const char *vdir, const char *out, const char *tools,
         (rc = add_alias(&al, f[3], c[i], "vocabulary-label", 0)) < 0)
       goto oom;
   }
-  if ((rc = write_table(out, "themes.tsv", "EU data themes 20160921-0",
-                        "iri\tcode\tlabel_de\tlabel_en", &rows, err)) < 0 ||
-      (rc = read_curated(tools, "theme_aliases.in.tsv", 3, curated_alias,
-                         &al, err)) < 0)
-    goto cleanup;
-  lines_fini(&rows);
-  if ((rc = resolve(&al, 1, &rows, "theme_aliases", err)) < 0 ||
-      (rc = write_table(out, "theme_aliases.tsv",
+  rc = write_vocabulary(out, tools, "theme", 1, "EU data themes 20160921-0",
+                        "iri\tcode\tlabel_de\tlabel_en",
                         "vocabulary codes and labels merged with "
                         "tools/theme_aliases.in.tsv",
-                        "alias\ttheme\tkind", &rows, err)) < 0)
-    goto cleanup;
+                        &rows, &al, err);
   goto cleanup;
 oom:
   rc = hv_error_oom(err);
@@ -594,18 +607,11 @@ static int gen_filetypes(const char *vdir, const char *out, const char *tools,
       if ((rc = add_alias(&al, s, c[i], "vocabulary-label", 0)) < 0)
         goto oom;
   }
-  if ((rc = write_table(out, "filetypes.tsv", "EU file types 20220316-0",
-                        "iri\tcode\tlabel\tdeprecated", &rows, err)) < 0 ||
-      (rc = read_curated(tools, "filetype_aliases.in.tsv", 3, curated_alias,
-                         &al, err)) < 0)
-    goto cleanup;
-  lines_fini(&rows);
-  if ((rc = resolve(&al, 0, &rows, "filetype_aliases", err)) < 0 ||
-      (rc = write_table(out, "filetype_aliases.tsv",
+  rc = write_vocabulary(out, tools, "filetype", 0, "EU file types 20220316-0",
+                        "iri\tcode\tlabel\tdeprecated",
                         "vocabulary codes, labels, extensions and media "
                         "types merged with tools/filetype_aliases.in.tsv",
-                        "alias\tfiletype\tkind", &rows, err)) < 0)
-    goto cleanup;
+                        &rows, &al, err);
   goto cleanup;
 oom:
   rc = hv_error_oom(err);
