@@ -674,6 +674,14 @@ static void page_request(source_job *job, const char *url)
     page_fail(pj, 0, err.msg);
     return;
   }
+  /* A page last processed by another version of the page pipeline must
+   * be decoded again: no validators, so no 304, and no content match. */
+  if (stored.content_hash &&
+      strncmp(stored.content_hash, PAGE_PIPELINE_VERSION ":",
+              strlen(PAGE_PIPELINE_VERSION ":")) != 0) {
+    hv_page_row_fini(&stored);
+    memset(&stored, 0, sizeof(stored));
+  }
   /* Ownership of the stored row's strings moves to the page job. */
   pj->etag = stored.etag;
   pj->last_modified = stored.last_modified;

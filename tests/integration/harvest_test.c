@@ -8,6 +8,7 @@
 #include "tools/hvtest.h"
 #include "tools/fault_server.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,34 @@ static void paged_source_is_harvested_and_reharvest_uses_etags(void **state)
                                        sizeof(inm)));
     assert_string_equal(inm, "\"e2\"");
   }
+}
+
+/* A page stored by another version of the page pipeline is decoded
+ * again, even though the portal would answer 304. */
+static void page_from_an_older_pipeline_is_decoded_again(void **state)
+{
+  fixture *f = *state;
+  hv_source_report *r;
+  sqlite3 *db;
+
+  serve_page(f, "/p1", 0, 3, NULL, "\"e1\"");
+  add_source(f, "old", "01", "/p1");
+  run(f);
+  r = run(f);
+  assert_int_equal(r->counts.pages_not_modified, 1);
+  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE page SET content_hash = 'p0:'"
+                                " || substr(content_hash, 4)",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.pages_not_modified, 0);
+  assert_int_equal(r->counts.pages_fetched, 1);
+  assert_int_equal(r->counts.datasets_unchanged, 3);
+  assert_int_equal(r->counts.datasets_deleted, 0);
 }
 
 static void unchanged_body_without_etag_is_not_decoded_again(void **state)
@@ -789,6 +818,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
       T(paged_source_is_harvested_and_reharvest_uses_etags),
+      T(page_from_an_older_pipeline_is_decoded_again),
       T(unchanged_body_without_etag_is_not_decoded_again),
       T(changed_dataset_counts_as_updated),
       T(vanished_datasets_are_deleted_within_the_share),
