@@ -88,9 +88,10 @@ static const char *pack(char **pos, const char *s)
 int hv_findings_add(hv_findings *f, const char *rule, hv_severity severity,
                     const char *subject, const char *predicate,
                     const char *old_value, const char *new_value,
-                    const char *message, hv_error *err)
+                    const char *message, const char *message_de,
+                    hv_error *err)
 {
-  const char *parts[6];
+  const char *parts[7];
   size_t i, total = 0;
   hv_finding *x;
   char *block, *pos;
@@ -101,8 +102,9 @@ int hv_findings_add(hv_findings *f, const char *rule, hv_severity severity,
   parts[3] = old_value;
   parts[4] = new_value;
   parts[5] = message;
+  parts[6] = message_de;
   assert(rule && message);
-  for (i = 0; i < 6; i++)
+  for (i = 0; i < 7; i++)
     if (parts[i])
       total += strlen(parts[i]) + 1;
   if (f->len == f->cap) {
@@ -124,6 +126,7 @@ int hv_findings_add(hv_findings *f, const char *rule, hv_severity severity,
   x->old_value = pack(&pos, old_value);
   x->new_value = pack(&pos, new_value);
   x->message = pack(&pos, message);
+  x->message_de = pack(&pos, message_de);
   x->severity = severity;
   return 0;
 }
@@ -382,7 +385,7 @@ static int note(mapper *m, const char *rule, hv_severity sev,
     clip(text, sizeof(text), value);
   return hv_findings_add(m->f, rule, sev, m->nt_s.ptr, pred,
                          old ? m->nt_o.ptr : NULL, nw ? m->nt_n.ptr : NULL,
-                         text, m->err);
+                         text, NULL, m->err);
 }
 
 static int buf_fail(mapper *m, int rc, const char *what)
@@ -693,7 +696,8 @@ static int map_contributor(mapper *m, const hv_map_opts *opts,
       goto cleanup;
     }
     rc = hv_findings_add(m->f, "map.contributor", HV_SEVERITY_WARNING,
-                         m->nt_s.ptr, P_CONTRIB, list.ptr, NULL, msg, m->err);
+                         m->nt_s.ptr, P_CONTRIB, list.ptr, NULL, msg, NULL,
+                         m->err);
     goto cleanup;
   }
   def = opts && opts->default_contributor

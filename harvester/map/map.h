@@ -71,6 +71,7 @@ typedef struct hv_finding {
                             when nothing was written (removed, or kept
                             unchanged with a warning) */
   const char *message;   /* one English sentence without final stop */
+  const char *message_de; /* the same in German, or NULL if none yet */
   hv_severity severity;
 } hv_finding;
 
@@ -89,13 +90,14 @@ void hv_findings_fini(hv_findings *f); /* frees all; f can be reused */
 
 /*
  * Appends a finding with copies of the given strings (old_value,
- * new_value, subject and predicate may be NULL). Returns 0 or HV_ENOMEM
+ * new_value, subject, predicate and message_de may be NULL). Returns 0 or HV_ENOMEM
  * (f unchanged).
  */
 int hv_findings_add(hv_findings *f, const char *rule, hv_severity severity,
                     const char *subject, const char *predicate,
                     const char *old_value, const char *new_value,
-                    const char *message, hv_error *err);
+                    const char *message, const char *message_de,
+                    hv_error *err);
 
 /* Drops the findings from index len on (len <= f->len). */
 void hv_findings_truncate(hv_findings *f, size_t len);

@@ -678,7 +678,7 @@ static void mapping_survives_every_allocation_failure(void **state)
     hv_findings_init(&f);
     /* One finding from before the call must survive a failure. */
     HV_ASSERT_OK(hv_findings_add(&f, "earlier", HV_SEVERITY_INFO, NULL, NULL,
-                                 NULL, NULL, "kept", &err),
+                                 NULL, NULL, "kept", "bleibt", &err),
                  &err);
     hv_alloc_fail_after(n);
     rc = hv_map_dataset(p, &opts, &in, DS, &out, &f, &err);
