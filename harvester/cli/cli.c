@@ -7,6 +7,7 @@
  * stderr, and --json replaces the tables with one JSON document.
  */
 #include "cli/cli.h"
+#include "cli/cli_int.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,15 +28,6 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
-typedef struct cli_ctx {
-  const char *db_path;
-} cli_ctx;
-
-typedef struct command {
-  const char *name;
-  int (*run)(cli_ctx *ctx, int argc, char **argv);
-  const char *summary;
-} command;
 
 static const char main_usage[] =
     "usage: govharvest [--db PATH] [-v|-q] COMMAND [ARGS]\n"
@@ -60,10 +52,7 @@ static const char main_usage[] =
     "store could not be opened or written.\n"
     "Run 'govharvest COMMAND --help' for a command's options.\n";
 
-static int usage_error(const char *usage, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int usage_error(const char *usage, const char *fmt, ...)
+int hv__cli_usage_error(const char *usage, const char *fmt, ...)
 {
   va_list ap;
 
@@ -75,7 +64,7 @@ static int usage_error(const char *usage, const char *fmt, ...)
   return HV_EXIT_USAGE;
 }
 
-static int open_store(cli_ctx *ctx, hv_store **out)
+int hv__cli_open_store(cli_ctx *ctx, hv_store **out)
 {
   hv_error err = HV_ERROR_INIT;
 
@@ -88,7 +77,7 @@ static int open_store(cli_ctx *ctx, hv_store **out)
 }
 
 /* Parses a non-negative integer option; returns 0 or -1. */
-static int parse_long(const char *s, long min, long max, long *out)
+int hv__cli_parse_long(const char *s, long min, long max, long *out)
 {
   char *end;
   long v = 0;
@@ -103,7 +92,7 @@ static int parse_long(const char *s, long min, long max, long *out)
 }
 
 /* Parses YYYY-MM-DD (UTC midnight) into unix seconds. */
-static int parse_date(const char *s, int64_t *out)
+int hv__cli_parse_date(const char *s, int64_t *out)
 {
   struct tm tm;
   int y, m, d, used = 0;
@@ -147,7 +136,7 @@ static json_t *source_json(const hv_source *s)
                    "created_at", (json_int_t)s->created_at);
 }
 
-static void print_json_doc(json_t *doc)
+void hv__cli_print_json(json_t *doc)
 {
   if (doc) {
     json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -187,23 +176,23 @@ static int source_add(cli_ctx *ctx, int argc, char **argv)
     case 'c': src.contributor_id = optarg; break;
     case 'd': src.enabled = 0; break;
     case 'p':
-      if (parse_long(optarg, -1000000, 1000000, &priority) < 0)
-        return usage_error(source_usage, "--priority: not a number: %s",
+      if (hv__cli_parse_long(optarg, -1000000, 1000000, &priority) < 0)
+        return hv__cli_usage_error(source_usage, "--priority: not a number: %s",
                            optarg);
       break;
     case 'h': fputs(source_usage, stdout); return HV_EXIT_OK;
-    default: return usage_error(source_usage, "bad option for source add");
+    default: return hv__cli_usage_error(source_usage, "bad option for source add");
     }
   }
   if (optind + 1 != argc)
-    return usage_error(source_usage, "source add needs exactly one NAME");
+    return hv__cli_usage_error(source_usage, "source add needs exactly one NAME");
   src.name = argv[optind];
   src.priority = (int)priority;
   if (!src.state || !src.url)
-    return usage_error(source_usage, "source add needs --state and --url");
+    return hv__cli_usage_error(source_usage, "source add needs --state and --url");
   if (hv_source_validate(&src, &err) < 0)
-    return usage_error(source_usage, "%s", err.msg);
-  if ((rc = open_store(ctx, &store)) != HV_EXIT_OK)
+    return hv__cli_usage_error(source_usage, "%s", err.msg);
+  if ((rc = hv__cli_open_store(ctx, &store)) != HV_EXIT_OK)
     return rc;
   if (hv_store_source_add(store, &src, &err) < 0) {
     fprintf(stderr, "govharvest: %s\n", err.msg);
@@ -225,7 +214,7 @@ static int source_list(cli_ctx *ctx, int json)
   size_t n = 0, i;
   int rc;
 
-  if ((rc = open_store(ctx, &store)) != HV_EXIT_OK)
+  if ((rc = hv__cli_open_store(ctx, &store)) != HV_EXIT_OK)
     return rc;
   if (hv_store_source_list(store, &list, &n, &err) < 0) {
     fprintf(stderr, "govharvest: %s\n", err.msg);
@@ -236,7 +225,7 @@ static int source_list(cli_ctx *ctx, int json)
     json_t *arr = json_array();
     for (i = 0; i < n; i++)
       json_array_append_new(arr, source_json(&list[i]));
-    print_json_doc(json_pack("{s:o}", "sources", arr));
+    hv__cli_print_json(json_pack("{s:o}", "sources", arr));
   } else {
     hv_table *t = hv_table_new(7, headers);
     for (i = 0; t && i < n; i++)
@@ -277,7 +266,7 @@ static int source_show(cli_ctx *ctx, const char *name, int json)
   int rc;
 
   memset(&src, 0, sizeof(src));
-  if ((rc = open_store(ctx, &store)) != HV_EXIT_OK)
+  if ((rc = hv__cli_open_store(ctx, &store)) != HV_EXIT_OK)
     return rc;
   if ((rc = hv_store_source_get(store, name, &src, &err)) < 0) {
     fprintf(stderr, "govharvest: %s\n", err.msg);
@@ -309,7 +298,7 @@ static int source_show(cli_ctx *ctx, const char *name, int json)
     }
     json_object_set_new(doc, "datasets_active", json_integer((json_int_t)active));
     json_object_set_new(doc, "runs", arr);
-    print_json_doc(doc);
+    hv__cli_print_json(doc);
   } else {
     static const char *const headers[] = {">run", "started", "status",
                                           ">pages", ">new", ">updated",
@@ -357,7 +346,7 @@ static int source_remove(cli_ctx *ctx, const char *name)
   hv_error err = HV_ERROR_INIT;
   int rc;
 
-  if ((rc = open_store(ctx, &store)) != HV_EXIT_OK)
+  if ((rc = hv__cli_open_store(ctx, &store)) != HV_EXIT_OK)
     return rc;
   if ((rc = hv_store_source_remove(store, name, &err)) < 0) {
     fprintf(stderr, "govharvest: %s\n", err.msg);
@@ -370,7 +359,7 @@ static int source_remove(cli_ctx *ctx, const char *name)
 }
 
 /* Parses the options shared by list/show/remove: --json and --help. */
-static int parse_simple(int argc, char **argv, const char *usage, int *json,
+int hv__cli_parse_simple(int argc, char **argv, const char *usage, int *json,
                         int *help)
 {
   static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
@@ -385,7 +374,7 @@ static int parse_simple(int argc, char **argv, const char *usage, int *json,
     else if (c == 'h')
       *help = 1;
     else
-      return usage_error(usage, "bad option");
+      return hv__cli_usage_error(usage, "bad option");
   }
   return HV_EXIT_OK;
 }
@@ -405,8 +394,8 @@ static int cmd_source(cli_ctx *ctx, int argc, char **argv)
     return source_add(ctx, argc - 1, argv + 1);
   if (strcmp(verb, "list") != 0 && strcmp(verb, "show") != 0 &&
       strcmp(verb, "remove") != 0)
-    return usage_error(source_usage, "unknown source command: %s", verb);
-  if ((rc = parse_simple(argc - 1, argv + 1, source_usage, &json, &help)) !=
+    return hv__cli_usage_error(source_usage, "unknown source command: %s", verb);
+  if ((rc = hv__cli_parse_simple(argc - 1, argv + 1, source_usage, &json, &help)) !=
       HV_EXIT_OK)
     return rc;
   if (help) {
@@ -417,11 +406,11 @@ static int cmd_source(cli_ctx *ctx, int argc, char **argv)
   argv++;
   if (strcmp(verb, "list") == 0) {
     if (optind != argc)
-      return usage_error(source_usage, "source list takes no NAME");
+      return hv__cli_usage_error(source_usage, "source list takes no NAME");
     return source_list(ctx, json);
   }
   if (optind + 1 != argc)
-    return usage_error(source_usage, "source %s needs exactly one NAME",
+    return hv__cli_usage_error(source_usage, "source %s needs exactly one NAME",
                        verb);
   if (strcmp(verb, "show") == 0)
     return source_show(ctx, argv[optind], json);
@@ -597,29 +586,29 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
     case 's': a.names[a.n_names++] = optarg; break;
     case 'S':
       if (!hv_state_valid(optarg))
-        rc = usage_error(run_usage, "--state: not a state key: %s", optarg);
+        rc = hv__cli_usage_error(run_usage, "--state: not a state key: %s", optarg);
       a.state = optarg;
       break;
     case 'a': all = 1; break;
     case 'M': a.opts.allow_mass_delete = 1; break;
     case 'D':
-      if (parse_long(optarg, 0, 100, &v) < 0)
-        rc = usage_error(run_usage, "--max-delete-share: 0..100: %s", optarg);
+      if (hv__cli_parse_long(optarg, 0, 100, &v) < 0)
+        rc = hv__cli_usage_error(run_usage, "--max-delete-share: 0..100: %s", optarg);
       a.opts.max_delete_share = (double)v / 100.0;
       break;
     case 'P':
-      if (parse_long(optarg, 1, 1000000, &v) < 0)
-        rc = usage_error(run_usage, "--max-pages: 1..1000000: %s", optarg);
+      if (hv__cli_parse_long(optarg, 1, 1000000, &v) < 0)
+        rc = hv__cli_usage_error(run_usage, "--max-pages: 1..1000000: %s", optarg);
       a.opts.max_pages = (int)v;
       break;
     case 'N':
-      if (parse_long(optarg, 1, 256, &v) < 0)
-        rc = usage_error(run_usage, "--parallel: 1..256: %s", optarg);
+      if (hv__cli_parse_long(optarg, 1, 256, &v) < 0)
+        rc = hv__cli_usage_error(run_usage, "--parallel: 1..256: %s", optarg);
       a.opts.max_parallel_sources = (int)v;
       break;
     case 'B':
-      if (parse_long(optarg, 1024, 1L << 32, &v) < 0)
-        rc = usage_error(run_usage, "--max-body: bytes >= 1024: %s", optarg);
+      if (hv__cli_parse_long(optarg, 1024, 1L << 32, &v) < 0)
+        rc = hv__cli_usage_error(run_usage, "--max-body: bytes >= 1024: %s", optarg);
       a.opts.fetch.max_body = (size_t)v;
       break;
     case 'o': a.out_dir = optarg; break;
@@ -627,18 +616,18 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
     case 'R': a.opts.fetch.allow_private = 1; break;
     case 'j': a.json = 1; break;
     case 'h': fputs(run_usage, stdout); hv_free(a.names); return HV_EXIT_OK;
-    default: rc = usage_error(run_usage, "bad option for run");
+    default: rc = hv__cli_usage_error(run_usage, "bad option for run");
     }
   }
   if (rc == HV_EXIT_OK && optind != argc)
-    rc = usage_error(run_usage, "unexpected argument: %s", argv[optind]);
+    rc = hv__cli_usage_error(run_usage, "unexpected argument: %s", argv[optind]);
   if (rc == HV_EXIT_OK && all + (a.state != NULL) + (a.n_names > 0) > 1)
-    rc = usage_error(run_usage, "use one of --all, --state, --source");
+    rc = hv__cli_usage_error(run_usage, "use one of --all, --state, --source");
   if (rc != HV_EXIT_OK)
     goto cleanup;
   a.opts.progress = !a.json && isatty(STDERR_FILENO);
 
-  if ((rc = open_store(ctx, &store)) != HV_EXIT_OK)
+  if ((rc = hv__cli_open_store(ctx, &store)) != HV_EXIT_OK)
     goto cleanup;
   if (select_sources(store, &a, &sources, &n, &err) < 0) {
     fprintf(stderr, "govharvest: %s\n", err.msg);
@@ -657,73 +646,6 @@ cleanup:
   hv_source_list_free(sources, n);
   hv_store_close(store);
   hv_free(a.names);
-  return rc;
-}
-
-/* ---- report ----------------------------------------------------------- */
-
-static const char report_usage[] =
-    "usage: govharvest report volumes [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
-    "                                 [--json]\n"
-    "\n"
-    "Per-state sums of the ledger for runs started in [from, to): "
-    "requests,\n"
-    "bytes, pages, datasets and harvest time. Without dates: all runs.\n";
-
-static int cmd_report(cli_ctx *ctx, int argc, char **argv)
-{
-  static const struct option opts[] = {
-      {"from", required_argument, NULL, 'f'},
-      {"to", required_argument, NULL, 't'},
-      {"json", no_argument, NULL, 'j'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
-  hv_store *store = NULL;
-  hv_volume_row *rows = NULL;
-  hv_error err = HV_ERROR_INIT;
-  int64_t from = 0, to = 0;
-  size_t n = 0;
-  int c, json = 0, rc;
-
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-      strcmp(argv[1], "-h") == 0) {
-    fputs(report_usage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? HV_EXIT_USAGE : HV_EXIT_OK;
-  }
-  if (strcmp(argv[1], "volumes") != 0)
-    return usage_error(report_usage, "unknown report: %s", argv[1]);
-  argc--;
-  argv++;
-  optind = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case 'f':
-      if (parse_date(optarg, &from) < 0)
-        return usage_error(report_usage, "--from: not a date: %s", optarg);
-      break;
-    case 't':
-      if (parse_date(optarg, &to) < 0)
-        return usage_error(report_usage, "--to: not a date: %s", optarg);
-      break;
-    case 'j': json = 1; break;
-    case 'h': fputs(report_usage, stdout); return HV_EXIT_OK;
-    default: return usage_error(report_usage, "bad option for report");
-    }
-  }
-  if (optind != argc)
-    return usage_error(report_usage, "unexpected argument: %s", argv[optind]);
-  if (from && to && to <= from)
-    return usage_error(report_usage, "--to must be after --from");
-  if ((rc = open_store(ctx, &store)) != HV_EXIT_OK)
-    return rc;
-  if (hv_store_report_volumes(store, from, to, &rows, &n, &err) < 0) {
-    fprintf(stderr, "govharvest: %s\n", err.msg);
-    rc = HV_EXIT_STORE;
-  } else {
-    hv_print_volumes(stdout, rows, n, json);
-  }
-  hv_free(rows);
-  hv_store_close(store);
   return rc;
 }
 
@@ -762,11 +684,11 @@ static int cmd_demo(cli_ctx *ctx, int argc, char **argv)
     case 'o': d.out_dir = optarg; break;
     case 'D': d.demo_dir = optarg; break;
     case 'h': fputs(demo_usage, stdout); return HV_EXIT_OK;
-    default: return usage_error(demo_usage, "bad option for demo");
+    default: return hv__cli_usage_error(demo_usage, "bad option for demo");
     }
   }
   if (optind != argc)
-    return usage_error(demo_usage, "unexpected argument: %s", argv[optind]);
+    return hv__cli_usage_error(demo_usage, "unexpected argument: %s", argv[optind]);
   rc = hv_demo_run(&d, stdout, &err);
   if (rc < 0) {
     fprintf(stderr, "govharvest: demo: %s\n", err.msg);
@@ -780,7 +702,7 @@ static int cmd_demo(cli_ctx *ctx, int argc, char **argv)
 static const command commands[] = {
     {"source", cmd_source, "manage sources"},
     {"run", cmd_run, "harvest sources"},
-    {"report", cmd_report, "reports"},
+    {"report", hv__cli_report, "reports"},
     {"demo", cmd_demo, "demo harvest"},
 };
 

@@ -1,0 +1,50 @@
+/*
+ * What the command files of the CLI share: the context every command
+ * gets, and the small parsers and printers they all use. Each command
+ * lives in its own file (cli.c for source, run and demo; NAME_cmd.c for
+ * the others) and is registered in cli.c's command table.
+ */
+#ifndef HV_CLI_CLI_INT_H
+#define HV_CLI_CLI_INT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef struct cli_ctx {
+  const char *db_path;
+} cli_ctx;
+
+typedef struct command {
+  const char *name;
+  int (*run)(cli_ctx *ctx, int argc, char **argv);
+  const char *summary;
+} command;
+
+/* Prints "govharvest: MESSAGE" and usage to stderr; returns
+   HV_EXIT_USAGE. */
+int hv__cli_usage_error(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Opens the context's store, or prints why not and returns
+   HV_EXIT_STORE. */
+int hv__cli_open_store(cli_ctx *ctx, hv_store **out);
+
+/* Parses an integer in [min, max]; returns 0 or -1. */
+int hv__cli_parse_long(const char *s, long min, long max, long *out);
+
+/* Parses YYYY-MM-DD (UTC midnight) into unix seconds; returns 0 or -1. */
+int hv__cli_parse_date(const char *s, int64_t *out);
+
+/* Parses --json and --help, the only options of simple verbs. */
+int hv__cli_parse_simple(int argc, char **argv, const char *usage,
+                         int *json, int *help);
+
+/* Prints doc indented to stdout and releases it (NULL prints nothing). */
+void hv__cli_print_json(json_t *doc);
+
+/* The command implementations outside cli.c. */
+int hv__cli_report(cli_ctx *ctx, int argc, char **argv);
+
+#endif
