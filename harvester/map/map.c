@@ -13,8 +13,10 @@
 #include "map/map.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "decode/page.h"
 #include "util/alloc.h"
@@ -30,6 +32,9 @@
 #define P_LICENSE HV_DCT "license"
 #define P_FORMAT HV_DCT "format"
 #define P_THEME HV_DCAT "theme"
+#define P_LANGUAGE HV_DCT "language"
+#define P_MEDIATYPE HV_DCAT "mediaType"
+#define IANA "http://www.iana.org/assignments/media-types/"
 #define P_SPATIAL HV_DCT "spatial"
 #define P_GEOCODING HV_DCATDE "politicalGeocodingURI"
 #define C_DATASET HV_DCAT "Dataset"
@@ -341,7 +346,9 @@ typedef struct mapper {
   hv_buf nt_s;  /* finding scratch: subject, old and new value */
   hv_buf nt_o;
   hv_buf nt_n;
+  hv_buf media; /* media type IRI */
   char date[96]; /* rewritten date */
+  char tag[64];  /* normalised language tag */
 } mapper;
 
 /* Appends at most MSG_VALUE_MAX bytes of s to msg, not cutting a UTF-8
@@ -361,14 +368,15 @@ static void clip(char *msg, size_t cap, const char *s)
 
 /*
  * Records a finding on subject s and predicate pred; old and nw may be
- * NULL. msg is the message, into which value is quoted (clipped) where
- * it holds "%v" at its end.
+ * NULL. msg and msg_de are the English and German messages, to whose end
+ * value (may be NULL) is appended quoted and clipped.
  */
 static int note(mapper *m, const char *rule, hv_severity sev,
                 const hv_term *s, const char *pred, const hv_term *old,
-                const hv_term *nw, const char *msg, const char *value)
+                const hv_term *nw, const char *msg, const char *msg_de,
+                const char *value)
 {
-  char text[256];
+  char text[256], text_de[256];
   int rc;
 
   hv_buf_reset(&m->nt_s);
@@ -381,11 +389,14 @@ static int note(mapper *m, const char *rule, hv_severity sev,
                            : hv_error_set(m->err, rc, "map: term of %s "
                                           "too large to report", pred);
   snprintf(text, sizeof(text), "%s", msg);
-  if (value)
+  snprintf(text_de, sizeof(text_de), "%s", msg_de);
+  if (value) {
     clip(text, sizeof(text), value);
+    clip(text_de, sizeof(text_de), value);
+  }
   return hv_findings_add(m->f, rule, sev, m->nt_s.ptr, pred,
                          old ? m->nt_o.ptr : NULL, nw ? m->nt_n.ptr : NULL,
-                         text, NULL, m->err);
+                         text, text_de, m->err);
 }
 
 static int buf_fail(mapper *m, int rc, const char *what)
@@ -438,13 +449,54 @@ static int dcatap_host(mapper *m, const char *iri)
 typedef const char *(*lookup_fn)(const hv_profile *p, const char *text);
 typedef int (*known_fn)(const hv_profile *p, const char *iri);
 
-/* Rule map.license / map.format: a value to its vocabulary IRI. */
+/* "de-DE", "de_DE", "de-Latn-DE": the language of the primary subtag,
+ * when the whole text is a language tag and only its first subtag is
+ * known. */
+static const char *language_by_subtag(mapper *m, const char *text)
+{
+  char first[9];
+  size_t n = strcspn(text, "-_");
+  const char *c;
+
+  if (n == 0 || n >= sizeof(first) || text[n] == '\0')
+    return NULL;
+  for (c = text; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+          (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+      return NULL;
+  memcpy(first, text, n);
+  first[n] = '\0';
+  return hv_profile_language(m->p, first);
+}
+
+/* How one vocabulary rule speaks of its values, in both languages. */
+typedef struct vocab_words {
+  const char *unknown;    /* "unknown licence " */
+  const char *unknown_de; /* "unbekannte Lizenz " */
+  const char *mapped;     /* "licence mapped to the vocabulary: " */
+  const char *mapped_de;
+} vocab_words;
+
+static const vocab_words license_words = {
+    "unknown licence ", "unbekannte Lizenz ",
+    "licence mapped to the vocabulary: ",
+    "Lizenz auf das Vokabular abgebildet: "};
+static const vocab_words format_words = {
+    "unknown format ", "unbekanntes Format ",
+    "format mapped to the vocabulary: ",
+    "Format auf das Vokabular abgebildet: "};
+static const vocab_words language_words = {
+    "unknown language ", "unbekannte Sprache ",
+    "language mapped to the vocabulary: ",
+    "Sprache auf das Vokabular abgebildet: "};
+
+/* Rule map.license / map.format / map.language: a value to its
+ * vocabulary IRI. */
 static int map_vocab(mapper *m, hv_quad *q, const char *rule,
-                     const char *what, lookup_fn lookup, known_fn known)
+                     const vocab_words *w, lookup_fn lookup, known_fn known)
 {
   const char *iri;
   hv_term t;
-  char msg[64];
   int rc;
 
   if (q->o.kind == HV_TERM_BLANK ||
@@ -457,17 +509,16 @@ static int map_vocab(mapper *m, hv_quad *q, const char *rule,
       return rc;
     iri = lookup(m->p, m->host.ptr);
   }
-  if (!iri) {
-    snprintf(msg, sizeof(msg), "unknown %s ", what);
+  if (!iri && known == hv_profile_is_language)
+    iri = language_by_subtag(m, q->o.value);
+  if (!iri)
     return note(m, rule, HV_SEVERITY_WARNING, &q->s, q->p.value, &q->o, NULL,
-                msg, q->o.value);
-  }
+                w->unknown, w->unknown_de, q->o.value);
   memset(&t, 0, sizeof(t));
   t.kind = HV_TERM_IRI;
   t.value = iri;
-  snprintf(msg, sizeof(msg), "%s mapped to the vocabulary: ", what);
   if ((rc = note(m, rule, HV_SEVERITY_INFO, &q->s, q->p.value, &q->o, &t,
-                 msg, q->o.value)) < 0)
+                 w->mapped, w->mapped_de, q->o.value)) < 0)
     return rc;
   q->o = t;
   return 0;
@@ -487,7 +538,8 @@ static int map_theme(mapper *m, hv_quad *q)
     return 0;
   if (!hv_profile_theme(m->p, q->o.value, 0))
     return note(m, "map.theme", HV_SEVERITY_WARNING, &q->s, q->p.value,
-                &q->o, NULL, "unknown theme ", q->o.value);
+                &q->o, NULL, "unknown theme ", "unbekannte Kategorie ",
+                q->o.value);
   memset(&t, 0, sizeof(t));
   t.kind = HV_TERM_IRI;
   for (i = 0; (iri = hv_profile_theme(m->p, q->o.value, i)) != NULL; i++) {
@@ -497,6 +549,7 @@ static int map_theme(mapper *m, hv_quad *q)
     nq.o = t;
     if ((rc = note(m, "map.theme", HV_SEVERITY_INFO, &q->s, q->p.value,
                    &q->o, &t, "theme mapped to the vocabulary: ",
+                   "Kategorie auf das Vokabular abgebildet: ",
                    q->o.value)) < 0 ||
         (rc = hv_graph_add(m->out, &nq, m->err)) < 0)
       return rc;
@@ -519,7 +572,7 @@ static int map_date(mapper *m, hv_quad *q)
     return 0;
   if (!parse_date(q->o.value, m->date, sizeof(m->date), &dt))
     return note(m, "map.date", HV_SEVERITY_WARNING, &q->s, q->p.value, &q->o,
-                NULL, "invalid date ", q->o.value);
+                NULL, "invalid date ", "ungültiges Datum ", q->o.value);
   if (!q->o.lang && q->o.datatype && strcmp(q->o.datatype, dt) == 0 &&
       strcmp(q->o.value, m->date) == 0)
     return 0;
@@ -531,7 +584,180 @@ static int map_date(mapper *m, hv_quad *q)
                  &t,
                  strcmp(dt, XSD_DATE) == 0 ? "date typed as xsd:date: "
                                            : "date typed as xsd:dateTime: ",
+                 strcmp(dt, XSD_DATE) == 0
+                     ? "Datum als xsd:date typisiert: "
+                     : "Datum als xsd:dateTime typisiert: ",
                  q->o.value)) < 0)
+    return rc;
+  q->o = t;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Media types and language tags                                       */
+/* ------------------------------------------------------------------ */
+
+/* Length of the "type/subtype" at the start of s (up to a ';', space or
+ * the end) when it is a media type of a registered top-level type, else
+ * 0 (RFC 6838 restricted names). */
+static size_t media_type_len(const char *s)
+{
+  static const char *const tops[] = {
+      "application/", "audio/", "font/",  "image/",     "message/",
+      "model/",       "multipart/", "text/", "video/",
+  };
+  size_t i, n = 0, top = 0;
+
+  for (i = 0; i < sizeof(tops) / sizeof(tops[0]) && !top; i++)
+    if (strncasecmp(s, tops[i], strlen(tops[i])) == 0)
+      top = strlen(tops[i]);
+  if (!top)
+    return 0;
+  for (n = top; s[n] && s[n] != ';' && s[n] != ' '; n++)
+    if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+          (s[n] >= '0' && s[n] <= '9') || strchr("!#$&^_.+-", s[n])))
+      return 0;
+  if (n == top || n - top > 127)
+    return 0;
+  while (s[n] == ' ')
+    n++;
+  return s[n] == '\0' || s[n] == ';' ? n : 0;
+}
+
+/* If iri is an IANA media-type IRI (either scheme, with or without
+ * "www."), returns the "type/subtype" part, else NULL. */
+static const char *iana_rest(const char *iri)
+{
+  static const char *const pre[] = {
+      "http://www.iana.org/assignments/media-types/",
+      "https://www.iana.org/assignments/media-types/",
+      "http://iana.org/assignments/media-types/",
+      "https://iana.org/assignments/media-types/",
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+    if (strncmp(iri, pre[i], strlen(pre[i])) == 0)
+      return iri + strlen(pre[i]);
+  return NULL;
+}
+
+/*
+ * Rule map.media-type: dcat:mediaType as an IANA media-type IRI,
+ * http://www.iana.org/assignments/media-types/TYPE/SUBTYPE in lower case
+ * and without parameters. A literal "text/csv" is read as the media type;
+ * a format name ("CSV") or a file-type IRI goes through the file-type
+ * table when that gives its file type exactly one media type.
+ */
+static int map_media_type(mapper *m, hv_quad *q)
+{
+  const char *mt = NULL, *ft;
+  size_t i, n;
+  hv_term t;
+  int rc;
+
+  if (q->o.kind == HV_TERM_BLANK)
+    return 0;
+  if (q->o.kind == HV_TERM_IRI && (mt = iana_rest(q->o.value)) != NULL)
+    ;
+  else if (q->o.kind == HV_TERM_LITERAL && media_type_len(q->o.value))
+    mt = q->o.value;
+  else if ((ft = hv_profile_is_filetype(m->p, q->o.value)
+                     ? q->o.value
+                     : hv_profile_filetype(m->p, q->o.value)) != NULL &&
+           !(mt = hv_profile_filetype_media_type(m->p, ft)))
+    return note(m, "map.media-type", HV_SEVERITY_WARNING, &q->s, q->p.value,
+                &q->o, NULL, "file type has no single media type: ",
+                "Dateityp hat keinen eindeutigen Medientyp: ", q->o.value);
+  if (!mt || !(n = media_type_len(mt)))
+    return note(m, "map.media-type", HV_SEVERITY_WARNING, &q->s, q->p.value,
+                &q->o, NULL, "unknown media type ", "unbekannter Medientyp ",
+                q->o.value);
+  while (n > 0 && (mt[n - 1] == ' '))
+    n--;
+  hv_buf_reset(&m->media);
+  if ((rc = hv_buf_addstr(&m->media, IANA)) < 0)
+    return buf_fail(m, rc, "media type");
+  for (i = 0; i < n; i++)
+    if ((rc = hv_buf_addc(&m->media, (char)tolower((unsigned char)mt[i]))) <
+        0)
+      return buf_fail(m, rc, "media type");
+  if (q->o.kind == HV_TERM_IRI && strcmp(q->o.value, m->media.ptr) == 0)
+    return 0;
+  memset(&t, 0, sizeof(t));
+  t.kind = HV_TERM_IRI;
+  t.value = m->media.ptr;
+  if ((rc = note(m, "map.media-type", HV_SEVERITY_INFO, &q->s, q->p.value,
+                 &q->o, &t, "media type as IANA IRI: ",
+                 "Medientyp als IANA-IRI: ", q->o.value)) < 0)
+    return rc;
+  q->o = t;
+  return 0;
+}
+
+/*
+ * Writes the BCP 47 case form of tag to out ("de_DE" and "DE-de" become
+ * "de-DE", "sr-latn-rs" becomes "sr-Latn-RS") and returns 1, or returns 0
+ * when tag is no well-formed language tag: subtags of 1 to 8 letters or
+ * digits separated by '-' or '_', the first of letters only.
+ */
+static int canon_lang(const char *tag, char *out, size_t cap)
+{
+  size_t i = 0, k, len, pos = 0;
+  int singleton = 0;
+
+  if (strlen(tag) >= cap || *tag == '\0')
+    return 0;
+  while (tag[i]) {
+    len = strcspn(tag + i, "-_");
+    if (len == 0 || len > 8)
+      return 0;
+    for (k = 0; k < len; k++) {
+      unsigned char c = (unsigned char)tag[i + k];
+
+      if (!isalpha(c) && (pos == 0 || !isdigit(c)))
+        return 0;
+      /* Region: two letters, upper case; script: four letters after the
+       * language, title case; all else lower case. Subtags after a
+       * singleton (x-, u-) keep lower case. */
+      if (!singleton && pos > 0 && len == 2 && isalpha(c))
+        out[i + k] = (char)toupper(c);
+      else if (!singleton && pos == 1 && len == 4 && k == 0)
+        out[i + k] = (char)toupper(c);
+      else
+        out[i + k] = (char)tolower(c);
+    }
+    if (len == 1)
+      singleton = 1;
+    i += len;
+    if (tag[i]) {
+      out[i++] = '-';
+      if (!tag[i])
+        return 0;
+    }
+    pos++;
+  }
+  out[i] = '\0';
+  return 1;
+}
+
+/* Rule map.lang-tag. */
+static int map_lang_tag(mapper *m, hv_quad *q)
+{
+  hv_term t;
+  int rc;
+
+  if (!canon_lang(q->o.lang, m->tag, sizeof(m->tag)))
+    return note(m, "map.lang-tag", HV_SEVERITY_WARNING, &q->s, q->p.value,
+                &q->o, NULL, "invalid language tag ",
+                "ungültiges Sprachkennzeichen ", q->o.lang);
+  if (strcmp(m->tag, q->o.lang) == 0)
+    return 0;
+  t = q->o;
+  t.lang = m->tag;
+  if ((rc = note(m, "map.lang-tag", HV_SEVERITY_INFO, &q->s, q->p.value,
+                 &q->o, &t, "language tag normalised: ",
+                 "Sprachkennzeichen vereinheitlicht: ", q->o.lang)) < 0)
     return rc;
   q->o = t;
   return 0;
@@ -554,12 +780,14 @@ static int map_quad(mapper *m, const hv_quad *in)
   if (hv_profile_drops(m->p, pred) || hv_profile_drops(m->p, q.p.value) ||
       (ren && hv_profile_drops(m->p, ren)))
     return note(m, "map.drop", HV_SEVERITY_INFO, &q.s, ren ? ren : q.p.value,
-                &q.o, NULL, "property dropped by the source profile", NULL);
+                &q.o, NULL, "property dropped by the source profile",
+                "Eigenschaft vom Quellprofil entfernt", NULL);
   if (fixed) {
     hv_term a = in->p, b = q.p;
 
     if ((rc = note(m, "map.namespace", HV_SEVERITY_INFO, &q.s, q.p.value, &a,
-                   &b, "dcatde namespace repaired: ", pred)) < 0)
+                   &b, "dcatde namespace repaired: ",
+                   "dcatde-Namensraum repariert: ", pred)) < 0)
       return rc;
   }
   if (ren) {
@@ -567,7 +795,8 @@ static int map_quad(mapper *m, const hv_quad *in)
 
     b.value = ren;
     if ((rc = note(m, "map.local-name", HV_SEVERITY_INFO, &q.s, ren, &a, &b,
-                   "DCAT-AP.de 1.0 property renamed: ", q.p.value)) < 0)
+                   "DCAT-AP.de 1.0 property renamed: ",
+                   "DCAT-AP.de-1.0-Eigenschaft umbenannt: ", q.p.value)) < 0)
       return rc;
     q.p.value = ren;
   }
@@ -581,7 +810,7 @@ static int map_quad(mapper *m, const hv_quad *in)
       t.value = m->type.ptr;
       if ((rc = note(m, "map.namespace", HV_SEVERITY_INFO, &q.s, q.p.value,
                      &q.o, &t, "dcatde namespace repaired: ",
-                     q.o.value)) < 0)
+                     "dcatde-Namensraum repariert: ", q.o.value)) < 0)
         return rc;
       q.o = t;
     }
@@ -598,27 +827,36 @@ static int map_quad(mapper *m, const hv_quad *in)
       t = q.o;
       t.value = m->val.ptr ? m->val.ptr : "";
       if ((rc = note(m, "map.whitespace", HV_SEVERITY_INFO, &q.s, q.p.value,
-                     &q.o, &t, "white space trimmed", NULL)) < 0)
+                     &q.o, &t, "white space trimmed", "Leerraum entfernt",
+                     NULL)) < 0)
         return rc;
       q.o = t;
     }
+    if (q.o.lang && (rc = map_lang_tag(m, &q)) < 0)
+      return rc;
     if (is_iri_valued(q.p.value) && is_http_iri(q.o.value)) {
       memset(&t, 0, sizeof(t));
       t.kind = HV_TERM_IRI;
       t.value = q.o.value;
       if ((rc = note(m, "map.literal-iri", HV_SEVERITY_INFO, &q.s, q.p.value,
-                     &q.o, &t, "IRI given as a literal", NULL)) < 0)
+                     &q.o, &t, "IRI given as a literal",
+                     "IRI als Literal angegeben", NULL)) < 0)
         return rc;
       q.o = t;
     }
   }
 
   if (strcmp(q.p.value, P_LICENSE) == 0)
-    rc = map_vocab(m, &q, "map.license", "licence", hv_profile_license,
+    rc = map_vocab(m, &q, "map.license", &license_words, hv_profile_license,
                    hv_profile_is_license);
   else if (strcmp(q.p.value, P_FORMAT) == 0)
-    rc = map_vocab(m, &q, "map.format", "format", hv_profile_filetype,
+    rc = map_vocab(m, &q, "map.format", &format_words, hv_profile_filetype,
                    hv_profile_is_filetype);
+  else if (strcmp(q.p.value, P_LANGUAGE) == 0)
+    rc = map_vocab(m, &q, "map.language", &language_words,
+                   hv_profile_language, hv_profile_is_language);
+  else if (strcmp(q.p.value, P_MEDIATYPE) == 0)
+    rc = map_media_type(m, &q);
   else if (strcmp(q.p.value, P_THEME) == 0)
     rc = map_theme(m, &q);
   else if (is_date_pred(q.p.value))
@@ -661,7 +899,7 @@ static int map_contributor(mapper *m, const hv_map_opts *opts,
   size_t i, j, n = 0, len = g->len;
   hv_buf list = HV_BUF_INIT(TERM_MAX);
   const char *def;
-  char msg[160];
+  char msg[160], msg_de[160];
   int rc = 0;
 
   for (i = 0; i < len; i++) {
@@ -690,13 +928,17 @@ static int map_contributor(mapper *m, const hv_map_opts *opts,
              "dataset has %zu different dcatde:contributorID values; "
              "GovData expects exactly one",
              n);
+    snprintf(msg_de, sizeof(msg_de),
+             "Datensatz hat %zu verschiedene dcatde:contributorID-Werte; "
+             "GovData erwartet genau einen",
+             n);
     hv_buf_reset(&m->nt_s);
     if ((rc = hv_term_write_nt(&m->nt_s, ds)) < 0) {
       rc = buf_fail(m, rc, "dataset IRI");
       goto cleanup;
     }
     rc = hv_findings_add(m->f, "map.contributor", HV_SEVERITY_WARNING,
-                         m->nt_s.ptr, P_CONTRIB, list.ptr, NULL, msg, NULL,
+                         m->nt_s.ptr, P_CONTRIB, list.ptr, NULL, msg, msg_de,
                          m->err);
     goto cleanup;
   }
@@ -706,7 +948,8 @@ static int map_contributor(mapper *m, const hv_map_opts *opts,
   if (!def) {
     rc = note(m, "map.contributor", HV_SEVERITY_WARNING, ds, P_CONTRIB, NULL,
               NULL, "dataset has no dcatde:contributorID and the source "
-              "sets no default", NULL);
+              "sets no default", "Datensatz hat keine dcatde:contributorID "
+              "und die Quelle setzt keinen Standardwert", NULL);
   } else {
     hv_quad q;
 
@@ -718,7 +961,7 @@ static int map_contributor(mapper *m, const hv_map_opts *opts,
     q.o.value = def;
     if ((rc = note(m, "map.contributor", HV_SEVERITY_INFO, ds, P_CONTRIB,
                    NULL, &q.o, "added the source's default contributorID",
-                   NULL)) == 0)
+                   "Standard-contributorID der Quelle ergänzt", NULL)) == 0)
       rc = hv_graph_add(m->out, &q, m->err);
   }
 
@@ -749,6 +992,7 @@ int hv_map_dataset(const hv_profile *p, const hv_map_opts *opts,
   hv_buf_init(&m.nt_s, TERM_MAX);
   hv_buf_init(&m.nt_o, TERM_MAX);
   hv_buf_init(&m.nt_n, TERM_MAX);
+  hv_buf_init(&m.media, TERM_MAX);
   if (opts && opts->version != HV_MAP_OPTS_VERSION) {
     rc = hv_error_set(err, HV_EINVAL, "map: options version %u, expected %u",
                       opts->version, HV_MAP_OPTS_VERSION);
@@ -774,6 +1018,7 @@ cleanup:
   hv_buf_fini(&m.nt_s);
   hv_buf_fini(&m.nt_o);
   hv_buf_fini(&m.nt_n);
+  hv_buf_fini(&m.media);
   return rc;
 }
 

@@ -49,6 +49,9 @@ struct hv_profile {
   smap theme_alias;    /* normalised text -> theme IRIs */
   smap filetypes;      /* file-type IRI -> code */
   smap filetype_alias; /* normalised text -> file-type IRI */
+  smap ft_media;       /* file-type IRI -> media types (multi) */
+  smap languages;      /* language IRI -> code */
+  smap language_alias; /* normalised text -> language IRI */
   smap contributors;   /* contributor IRI -> state key or "" */
   smap states;         /* state key -> name */
   smap rollups;        /* geocoding IRI prefix -> digits */
@@ -444,10 +447,46 @@ static int filetype_row(hv_profile *p, const row *r, hv_error *err)
                    r->f[1], NULL, err);
 }
 
+/*
+ * A media-type alias also records the media type under its file type, so
+ * that a format can give a media type back where it has exactly one.
+ * Legacy spellings carry another kind and stay out of that list.
+ */
 static int filetype_alias_row(hv_profile *p, const row *r, hv_error *err)
 {
-  return put_alias(p, &p->filetype_alias, &p->filetypes, "file type",
-                   r->f[0], r->f[1], 0, r->path, r->line, err);
+  char key[HV_PROFILE_KEY_MAX + 1];
+  const ment *t;
+  char *k;
+  int rc;
+
+  if ((rc = put_alias(p, &p->filetype_alias, &p->filetypes, "file type",
+                      r->f[0], r->f[1], 0, r->path, r->line, err)) < 0)
+    return rc;
+  if (strcmp(r->f[2], "media-type") != 0)
+    return 0;
+  t = smap_find(&p->filetypes, r->f[1]);
+  if (norm_key(r->f[0], key) < 0 || !(k = adup(p, key, err)))
+    return HV_ENOMEM;
+  return put_checked(&p->ft_media, t->key, k, NULL, 1, r->path, r->line,
+                     err);
+}
+
+/* A language: its IRI, and as aliases its EU code, ISO 639-1 and 639-2/B
+ * codes and its German and English names. */
+static int language_row(hv_profile *p, const row *r, hv_error *err)
+{
+  size_t i;
+  int rc;
+
+  if ((rc = put_vocab(p, &p->languages, &p->language_alias, "language", r,
+                      r->f[1], NULL, err)) < 0)
+    return rc;
+  for (i = 1; i < 6; i++)
+    if (*r->f[i] &&
+        (rc = put_alias(p, &p->language_alias, &p->languages, "language",
+                        r->f[i], r->f[0], 0, r->path, r->line, err)) < 0)
+      return rc;
+  return 0;
 }
 
 static int state_key_ok(const char *s)
@@ -508,6 +547,8 @@ static const struct table {
     {"filetype_aliases.tsv", "alias\tfiletype\tkind", filetype_alias_row},
     {"contributors.tsv", "iri\tid\tlabel\tstate\tcomment", contributor_row},
     {"geocoding.tsv", "kind\tkey\tname\tdigits", geocoding_row},
+    {"languages.tsv", "iri\tcode\tiso639_1\tiso639_2b\tlabel_de\tlabel_en",
+     language_row},
 };
 
 int hv_profile_new(hv_profile **out, const char *dir, hv_error *err)
@@ -542,6 +583,9 @@ void hv_profile_free(hv_profile *p)
   smap_fini(&p->theme_alias);
   smap_fini(&p->filetypes);
   smap_fini(&p->filetype_alias);
+  smap_fini(&p->ft_media);
+  smap_fini(&p->languages);
+  smap_fini(&p->language_alias);
   smap_fini(&p->contributors);
   smap_fini(&p->states);
   smap_fini(&p->rollups);
@@ -752,6 +796,24 @@ const char *hv_profile_theme(const hv_profile *p, const char *text, size_t i)
   return alias_get(&p->theme_alias, text, i);
 }
 
+const char *hv_profile_language(const hv_profile *p, const char *text)
+{
+  return alias_get(&p->language_alias, text, 0);
+}
+
+int hv_profile_is_language(const hv_profile *p, const char *iri)
+{
+  return smap_find(&p->languages, iri) != NULL;
+}
+
+const char *hv_profile_filetype_media_type(const hv_profile *p,
+                                           const char *iri)
+{
+  const ment *e = smap_find(&p->ft_media, iri);
+
+  return e && !e->next ? e->val : NULL;
+}
+
 int hv_profile_is_license(const hv_profile *p, const char *iri)
 {
   return smap_find(&p->licenses, iri) != NULL;
@@ -849,6 +911,8 @@ size_t hv_profile_count(const hv_profile *p, hv_profile_table t)
   case HV_PROFILE_FILETYPE_ALIASES: return p->filetype_alias.nkeys;
   case HV_PROFILE_CONTRIBUTORS: return p->contributors.nkeys;
   case HV_PROFILE_STATES: return p->states.nkeys;
+  case HV_PROFILE_LANGUAGES: return p->languages.nkeys;
+  case HV_PROFILE_LANGUAGE_ALIASES: return p->language_alias.nkeys;
   }
   return 0;
 }

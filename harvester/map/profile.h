@@ -1,7 +1,7 @@
 /*
  * A DCAT-AP.de profile loaded into memory: the tables of profiles/<name>/
- * (namespace variants, licences, themes, file types, contributors and
- * political geocoding, each with its aliases) and any per-source
+ * (namespace variants, licences, themes, file types, contributors,
+ * political geocoding and languages, each with its aliases) and any per-source
  * extension files. The map and check stages ask it questions; it holds
  * no mapping logic of its own.
  *
@@ -98,6 +98,24 @@ const char *hv_profile_license(const hv_profile *p, const char *text);
 const char *hv_profile_filetype(const hv_profile *p, const char *text);
 
 /*
+ * Returns the EU language authority IRI for text (the IRI in any case,
+ * its code "DEU", "de", "ger", "Deutsch", "German"), or NULL. Borrowed
+ * from p.
+ */
+const char *hv_profile_language(const hv_profile *p, const char *text);
+
+/* Returns 1 if iri is an entry of languages.tsv, else 0. */
+int hv_profile_is_language(const hv_profile *p, const char *iri);
+
+/*
+ * Returns the media type ("text/csv", lower case) of the file-type IRI
+ * iri when filetype_aliases.tsv gives it exactly one alias of kind
+ * media-type, else NULL (none, or ambiguous). Borrowed from p.
+ */
+const char *hv_profile_filetype_media_type(const hv_profile *p,
+                                           const char *iri);
+
+/*
  * Returns the i-th theme IRI for text (a CKAN group may stand for two
  * themes), or NULL when i is past the last. Borrowed from p.
  */
@@ -151,7 +169,9 @@ typedef enum hv_profile_table {
   HV_PROFILE_FILETYPES,
   HV_PROFILE_FILETYPE_ALIASES,
   HV_PROFILE_CONTRIBUTORS,
-  HV_PROFILE_STATES
+  HV_PROFILE_STATES,
+  HV_PROFILE_LANGUAGES,
+  HV_PROFILE_LANGUAGE_ALIASES
 } hv_profile_table;
 
 /* Returns the number of entries loaded into a table (aliases count the

@@ -25,6 +25,8 @@
 #define DCAT "http://www.w3.org/ns/dcat#"
 #define DCT "http://purl.org/dc/terms/"
 #define XSD "http://www.w3.org/2001/XMLSchema#"
+#define IANA "http://www.iana.org/assignments/media-types/"
+#define LANG "http://publications.europa.eu/resource/authority/language/"
 #define RDFTYPE "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 #define DS "https://daten.musterhausen.de/ds/1"
 #define DIST "https://daten.musterhausen.de/dist/1"
@@ -148,7 +150,7 @@ static void assert_findings(const hv_findings *f, const want_finding *w,
     if (!x || i >= n || strcmp(x->rule, w[i].rule) != 0 ||
         x->severity != w[i].severity ||
         !str_same(x->old_value, w[i].old_value) ||
-        !str_same(x->new_value, w[i].new_value) ||
+        !str_same(x->new_value, w[i].new_value) || !x->message_de ||
         (w[i].message_part && !strstr(x->message, w[i].message_part))) {
       size_t k;
 
@@ -325,8 +327,7 @@ static void licences_themes_formats_use_vocabulary_iris(void **state)
       "<" DIST "> <" DCT "license> <" LIC "dl-by-de/2.0> .",
       "<" DIST "> <" DCT "license> <" LIC "cc-zero> .",
       "<" DIST "> <" DCT "format> <" FT "CSV> .",
-      /* The profile has no IANA table: the media type stays. */
-      "<" DIST "> <" DCAT "mediaType> \"text/csv\" .",
+      "<" DIST "> <" DCAT "mediaType> <" IANA "text/csv> .",
   };
   static const want_finding findings[] = {
       {"map.whitespace", HV_SEVERITY_INFO, "\" dl-by-de/2.0\"",
@@ -344,6 +345,8 @@ static void licences_themes_formats_use_vocabulary_iris(void **state)
        "<https://www.dcat-ap.de/def/licenses/cc-zero>", "<" LIC "cc-zero>",
        NULL},
       {"map.format", HV_SEVERITY_INFO, "\"text/csv\"", "<" FT "CSV>", NULL},
+      {"map.media-type", HV_SEVERITY_INFO, "\"text/csv\"",
+       "<" IANA "text/csv>", "media type as IANA IRI: 'text/csv'"},
   };
 
   (void)state;
@@ -647,6 +650,226 @@ static void state_from_contributor_or_geocoding(void **state)
   hv_profile_free(p);
 }
 
+static void media_types_become_iana_iris(void **state)
+{
+  hv_profile *p = load_profile(NULL);
+  static const char ttl[] =
+      PREFIXES HEAD CONTRIB_TTL
+      "<" DIST "> dcat:mediaType \"Text/CSV; charset=UTF-8\" .\n"
+      "<https://daten.musterhausen.de/dist/2> dcat:mediaType \"CSV\" .\n"
+      "<https://daten.musterhausen.de/dist/3> dcat:mediaType "
+      "<https://www.iana.org/assignments/media-types/application/json> .\n"
+      "<https://daten.musterhausen.de/dist/4> dcat:mediaType "
+      "<" IANA "text/csv> .\n"
+      "<https://daten.musterhausen.de/dist/5> dcat:mediaType \"XML\" .\n"
+      "<https://daten.musterhausen.de/dist/6> dcat:mediaType "
+      "\"Tabelle\" .\n"
+      "<https://daten.musterhausen.de/dist/7> dcat:mediaType "
+      "\"chemical/x-pdb\" .\n";
+  static const char *const triples[] = {
+      OUT_TYPE,
+      OUT_CONTRIB,
+      "<" DIST "> <" DCAT "mediaType> <" IANA "text/csv> .",
+      "<https://daten.musterhausen.de/dist/2> <" DCAT "mediaType> <" IANA
+      "text/csv> .",
+      "<https://daten.musterhausen.de/dist/3> <" DCAT "mediaType> <" IANA
+      "application/json> .",
+      "<https://daten.musterhausen.de/dist/4> <" DCAT "mediaType> <" IANA
+      "text/csv> .",
+      "<https://daten.musterhausen.de/dist/5> <" DCAT "mediaType> \"XML\" .",
+      "<https://daten.musterhausen.de/dist/6> <" DCAT "mediaType> "
+      "\"Tabelle\" .",
+      "<https://daten.musterhausen.de/dist/7> <" DCAT "mediaType> "
+      "\"chemical/x-pdb\" .",
+  };
+  static const want_finding findings[] = {
+      {"map.media-type", HV_SEVERITY_INFO, "\"Text/CSV; charset=UTF-8\"",
+       "<" IANA "text/csv>", NULL},
+      /* Through the file-type table: CSV has one media type. */
+      {"map.media-type", HV_SEVERITY_INFO, "\"CSV\"", "<" IANA "text/csv>",
+       NULL},
+      {"map.media-type", HV_SEVERITY_INFO,
+       "<https://www.iana.org/assignments/media-types/application/json>",
+       "<" IANA "application/json>", NULL},
+      /* XML has two (application/xml, text/xml): no guess. */
+      {"map.media-type", HV_SEVERITY_WARNING, "\"XML\"", NULL,
+       "file type has no single media type: 'XML'"},
+      {"map.media-type", HV_SEVERITY_WARNING, "\"Tabelle\"", NULL,
+       "unknown media type 'Tabelle'"},
+      /* Not a registered top-level type. */
+      {"map.media-type", HV_SEVERITY_WARNING, "\"chemical/x-pdb\"", NULL,
+       "unknown media type"},
+  };
+
+  (void)state;
+  check_map(p, NULL, ttl, triples, N(triples), findings, N(findings));
+  hv_profile_free(p);
+}
+
+static void languages_become_eu_authority_iris(void **state)
+{
+  hv_profile *p = load_profile(NULL);
+  static const char ttl[] =
+      PREFIXES HEAD CONTRIB_TTL
+      "<https://a.example/1> dct:language \"de\" , \"ger\" , \"Deutsch\" , "
+      "\"de-DE\" .\n"
+      "<https://a.example/2> dct:language \"German\" , \"ENG\" , \"fr_FR\" "
+      ", <" LANG "DEU> .\n"
+      "<https://a.example/3> dct:language "
+      "<http://publications.europa.eu/resource/authority/language/deu> , "
+      "\"Klingonisch\" , \"xx-YY\" .\n";
+  static const char *const triples[] = {
+      OUT_TYPE,
+      OUT_CONTRIB,
+      "<https://a.example/1> <" DCT "language> <" LANG "DEU> .",
+      "<https://a.example/1> <" DCT "language> <" LANG "DEU> .",
+      "<https://a.example/1> <" DCT "language> <" LANG "DEU> .",
+      "<https://a.example/1> <" DCT "language> <" LANG "DEU> .",
+      "<https://a.example/2> <" DCT "language> <" LANG "DEU> .",
+      "<https://a.example/2> <" DCT "language> <" LANG "ENG> .",
+      "<https://a.example/2> <" DCT "language> <" LANG "FRA> .",
+      "<https://a.example/2> <" DCT "language> <" LANG "DEU> .",
+      "<https://a.example/3> <" DCT "language> <" LANG "DEU> .",
+      "<https://a.example/3> <" DCT "language> \"Klingonisch\" .",
+      "<https://a.example/3> <" DCT "language> \"xx-YY\" .",
+  };
+  static const want_finding findings[] = {
+      {"map.language", HV_SEVERITY_INFO, "\"de\"", "<" LANG "DEU>",
+       "language mapped to the vocabulary: 'de'"},
+      {"map.language", HV_SEVERITY_INFO, "\"ger\"", "<" LANG "DEU>", NULL},
+      {"map.language", HV_SEVERITY_INFO, "\"Deutsch\"", "<" LANG "DEU>",
+       NULL},
+      {"map.language", HV_SEVERITY_INFO, "\"de-DE\"", "<" LANG "DEU>", NULL},
+      {"map.language", HV_SEVERITY_INFO, "\"German\"", "<" LANG "DEU>",
+       NULL},
+      {"map.language", HV_SEVERITY_INFO, "\"ENG\"", "<" LANG "ENG>", NULL},
+      {"map.language", HV_SEVERITY_INFO, "\"fr_FR\"", "<" LANG "FRA>", NULL},
+      {"map.language", HV_SEVERITY_INFO,
+       "<http://publications.europa.eu/resource/authority/language/deu>",
+       "<" LANG "DEU>", NULL},
+      {"map.language", HV_SEVERITY_WARNING, "\"Klingonisch\"", NULL,
+       "unknown language 'Klingonisch'"},
+      {"map.language", HV_SEVERITY_WARNING, "\"xx-YY\"", NULL, NULL},
+  };
+
+  (void)state;
+  check_map(p, NULL, ttl, triples, N(triples), findings, N(findings));
+  hv_profile_free(p);
+}
+
+/* Adds <DS> dct:title "value"@lang to g, bypassing the parser's own
+ * checks on the tag (RDF/XML lets "de_DE" through). */
+static void add_title(hv_graph *g, const char *value, const char *lang)
+{
+  hv_error err = HV_ERROR_INIT;
+  hv_quad q;
+
+  memset(&q, 0, sizeof(q));
+  q.s.kind = HV_TERM_IRI;
+  q.s.value = DS;
+  q.p.kind = HV_TERM_IRI;
+  q.p.value = DCT "title";
+  q.o.kind = HV_TERM_LITERAL;
+  q.o.value = value;
+  q.o.lang = lang;
+  HV_ASSERT_OK(hv_graph_add(g, &q, &err), &err);
+}
+
+static void language_tags_are_normalised(void **state)
+{
+  hv_profile *p = load_profile(NULL);
+  static const char *const triples[] = {
+      OUT_TYPE,
+      OUT_CONTRIB,
+      "<" DS "> <" DCT "title> \"a\"@de .",
+      "<" DS "> <" DCT "title> \"b\"@de-DE .",
+      "<" DS "> <" DCT "title> \"c\"@de-AT .",
+      "<" DS "> <" DCT "title> \"d\"@sr-Latn-RS .",
+      "<" DS "> <" DCT "title> \"e\"@en-GB .",
+      "<" DS "> <" DCT "title> \"f\"@de DE .",
+  };
+  static const want_finding findings[] = {
+      {"map.lang-tag", HV_SEVERITY_INFO, "\"a\"@DE", "\"a\"@de",
+       "language tag normalised: 'DE'"},
+      {"map.lang-tag", HV_SEVERITY_INFO, "\"b\"@de_DE", "\"b\"@de-DE", NULL},
+      {"map.lang-tag", HV_SEVERITY_INFO, "\"c\"@DE-at", "\"c\"@de-AT", NULL},
+      {"map.lang-tag", HV_SEVERITY_INFO, "\"d\"@SR-LATN-rs",
+       "\"d\"@sr-Latn-RS", NULL},
+      {"map.lang-tag", HV_SEVERITY_WARNING, "\"f\"@de DE", NULL,
+       "invalid language tag 'de DE'"},
+  };
+  hv_error err = HV_ERROR_INIT;
+  hv_graph in, out;
+  hv_findings f;
+
+  (void)state;
+  parse(&in, PREFIXES HEAD CONTRIB_TTL);
+  add_title(&in, "a", "DE");
+  add_title(&in, "b", "de_DE");
+  add_title(&in, "c", "DE-at");
+  add_title(&in, "d", "SR-LATN-rs");
+  add_title(&in, "e", "en-GB");
+  add_title(&in, "f", "de DE");
+  hv_graph_init(&out);
+  hv_findings_init(&f);
+  HV_ASSERT_OK(hv_map_dataset(p, NULL, &in, DS, &out, &f, &err), &err);
+  assert_triples(&out, triples, N(triples));
+  assert_findings(&f, findings, N(findings));
+  assert_string_equal(f.items[1].message_de,
+                      "Sprachkennzeichen vereinheitlicht: 'de_DE'");
+  hv_findings_fini(&f);
+  hv_graph_fini(&out);
+  hv_graph_fini(&in);
+  hv_profile_free(p);
+}
+
+static void every_finding_speaks_german_too(void **state)
+{
+  hv_profile *p = load_profile("drop " DCT "provenance\n");
+  static const char ttl[] =
+      PREFIXES "@prefix v101: <http://dcat-ap.de/def/dcatde/1.0.1/> .\n" HEAD
+      "  dct:provenance \"intern\" ;\n"
+      "  v101:geocodingText \" Musterhausen\" ;\n"
+      "  dct:license \"Meine Lizenz\" , \"CC BY 4.0\" ;\n"
+      "  dcat:theme \"Sternenkunde\" , \"bildung_wissenschaft\" ;\n"
+      "  dct:modified \"kaputt\" , \"01.02.2020\" ;\n"
+      "  dct:language \"de\" , \"Klingonisch\" ;\n"
+      "  dcatde:contributorID \"" HAMBURG "\" , <" CONTRIB "openNRW> ;\n"
+      "  dcat:distribution [ dct:format \"CSV\" , \"Zauber\" ;\n"
+      "    dcat:mediaType \"text/csv\" , \"Tabelle\" ] .\n";
+  static const char *const de_parts[] = {
+      "Quellprofil", "Namensraum repariert", "umbenannt", "Leerraum",
+      "Lizenz", "Kategorie", "Datum", "Sprache", "IRI als Literal",
+      "Format", "Medientyp", "verschiedene dcatde:contributorID",
+  };
+  hv_error err = HV_ERROR_INIT;
+  hv_graph in, out;
+  hv_findings f;
+  size_t i, k;
+
+  (void)state;
+  parse(&in, ttl);
+  hv_graph_init(&out);
+  hv_findings_init(&f);
+  HV_ASSERT_OK(hv_map_dataset(p, NULL, &in, DS, &out, &f, &err), &err);
+  assert_true(f.len >= N(de_parts));
+  for (i = 0; i < f.len; i++) {
+    assert_non_null(f.items[i].message_de);
+    assert_true(strcmp(f.items[i].message_de, f.items[i].message) != 0);
+  }
+  for (k = 0; k < N(de_parts); k++) {
+    for (i = 0; i < f.len; i++)
+      if (strstr(f.items[i].message_de, de_parts[k]))
+        break;
+    if (i == f.len)
+      fail_msg("no German message mentions '%s'", de_parts[k]);
+  }
+  hv_findings_fini(&f);
+  hv_graph_fini(&out);
+  hv_graph_fini(&in);
+  hv_profile_free(p);
+}
+
 static void mapping_survives_every_allocation_failure(void **state)
 {
   hv_profile *p = load_profile(NULL);
@@ -719,6 +942,10 @@ int main(void)
       cmocka_unit_test(findings_name_subject_and_predicate),
       cmocka_unit_test(wrong_options_version_is_refused),
       cmocka_unit_test(state_from_contributor_or_geocoding),
+      cmocka_unit_test(media_types_become_iana_iris),
+      cmocka_unit_test(languages_become_eu_authority_iris),
+      cmocka_unit_test(language_tags_are_normalised),
+      cmocka_unit_test(every_finding_speaks_german_too),
       cmocka_unit_test(mapping_survives_every_allocation_failure),
   };
 
