@@ -613,7 +613,8 @@ static int check_access_url(checker *c, const hv_term *dist)
     snprintf(en, sizeof(en), "dcat:accessURL %s is %s, not an IRI", v,
              q->o.kind == HV_TERM_LITERAL ? "a literal" : "a blank node");
     snprintf(de, sizeof(de), "dcat:accessURL %s ist %s, keine IRI", v,
-             q->o.kind == HV_TERM_LITERAL ? "ein Literal" : "ein leerer Knoten");
+             q->o.kind == HV_TERM_LITERAL ? "ein Literal"
+                                          : "ein leerer Knoten");
     if ((rc = add(c, "check.access-url", HV_SEVERITY_VIOLATION, dist,
                   P_ACCESS, &q->o, en, de)) < 0)
       return rc;

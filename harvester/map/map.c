@@ -832,8 +832,6 @@ static int map_quad(mapper *m, const hv_quad *in)
         return rc;
       q.o = t;
     }
-    if (q.o.lang && (rc = map_lang_tag(m, &q)) < 0)
-      return rc;
     if (is_iri_valued(q.p.value) && is_http_iri(q.o.value)) {
       memset(&t, 0, sizeof(t));
       t.kind = HV_TERM_IRI;
@@ -844,6 +842,8 @@ static int map_quad(mapper *m, const hv_quad *in)
         return rc;
       q.o = t;
     }
+    if (q.o.lang && (rc = map_lang_tag(m, &q)) < 0)
+      return rc;
   }
 
   if (strcmp(q.p.value, P_LICENSE) == 0)

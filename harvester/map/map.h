@@ -22,13 +22,22 @@
  *  - [map.literal-iri] a literal holding an absolute http(s) IRI becomes
  *    an IRI for dcatde:contributorID, dct:license, dct:format,
  *    dcat:mediaType, dct:language, dcat:theme and dct:accessRights;
- *  - [map.license], [map.theme], [map.format] licences (anywhere), themes
- *    and formats become vocabulary IRIs through the profile's aliases
- *    (dcat-ap.de IRIs delivered on the www.dcat-ap.de web host are read
- *    as http://dcat-ap.de/def/...); a
- *    value the profile does not know stays as delivered with a warning
- *    ("unknown licence 'X'"). dcat:mediaType is left as it is: the profile
- *    carries no IANA media type table;
+ *  - [map.lang-tag] language tags on literals in BCP 47 case ("DE" ->
+ *    "de", "de_DE" and "DE-de" -> "de-DE", "sr-latn-rs" -> "sr-Latn-RS");
+ *    a tag that is not well formed stays, with a warning;
+ *  - [map.license], [map.theme], [map.format], [map.language] licences
+ *    (anywhere), themes, formats and dct:language values become
+ *    vocabulary IRIs through the profile's aliases (dcat-ap.de IRIs
+ *    delivered on the www.dcat-ap.de web host are read as
+ *    http://dcat-ap.de/def/...; a language tag such as "de-DE" falls back
+ *    to its first subtag); a value the profile does not know stays as
+ *    delivered with a warning ("unknown licence 'X'");
+ *  - [map.media-type] dcat:mediaType becomes an IANA media-type IRI,
+ *    http://www.iana.org/assignments/media-types/TYPE/SUBTYPE in lower
+ *    case without parameters, from a literal "text/csv", an IANA IRI on
+ *    another host or scheme, or a format name or file-type IRI whose file
+ *    type has exactly one media type in the profile; anything else stays
+ *    with a warning;
  *  - [map.date] dct:modified, dct:issued, dcat:startDate and dcat:endDate
  *    literals that are valid dates (YYYY-MM-DD, YYYY-MM-DDThh:mm:ss with
  *    optional fraction and zone, DD.MM.YYYY) become xsd:date or
@@ -40,7 +49,8 @@
  *    source's default (info), or a warning if the source has none; two or
  *    more distinct values are kept as delivered with a warning.
  *
- * Nothing here drops a dataset: bad values are kept and reported.
+ * Nothing here drops a dataset: bad values are kept and reported. Every
+ * finding carries its message in English and in German.
  */
 #ifndef HV_MAP_MAP_H
 #define HV_MAP_MAP_H
@@ -90,8 +100,8 @@ void hv_findings_fini(hv_findings *f); /* frees all; f can be reused */
 
 /*
  * Appends a finding with copies of the given strings (old_value,
- * new_value, subject, predicate and message_de may be NULL). Returns 0 or HV_ENOMEM
- * (f unchanged).
+ * new_value, subject, predicate and message_de may be NULL). Returns 0
+ * or HV_ENOMEM (f unchanged).
  */
 int hv_findings_add(hv_findings *f, const char *rule, hv_severity severity,
                     const char *subject, const char *predicate,
