@@ -78,6 +78,7 @@ static const column columns[] = {
 #define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
 
 static const char *const by_names[] = {"state", "source", "month"};
+static const char *const by_plural[] = {"states", "sources", "months"};
 
 static const char measure_note[] =
     "Flows (runs, requests, bytes, pages, datasets new/updated/unchanged/"
@@ -341,7 +342,8 @@ static int write_json(FILE *out, const hv_volumes *v, const hv_cost_model *m,
   json_object_set_new(doc, "note", json_string(measure_note));
   for (i = 0; i < v->n; i++)
     json_array_append_new(rows, volume_json(v, &v->rows[i]));
-  json_object_set_new(doc, "rows", rows);
+  /* Rows are named for what they are: "states", "sources" or "months". */
+  json_object_set_new(doc, by_plural[v->by], rows);
   json_object_set_new(doc, "total", volume_json(v, &v->total));
   if (m && c) {
     json_t *model = json_object(), *shares = json_array(), *w = json_object();
