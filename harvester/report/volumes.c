@@ -152,6 +152,22 @@ static int add_flows(group *g, const hv_ledger_entry *e)
   return add_source(g, e->source_id);
 }
 
+/*
+ * A source counts as registered in a period it was harvested in even if
+ * its row is younger (a store rebuilt from an older one keeps the runs).
+ */
+static int harvested_before(const entries *es, int64_t source_id,
+                            int64_t limit)
+{
+  size_t i;
+
+  for (i = 0; i < es->n; i++) {
+    if (es->e[i].source_id == source_id && es->e[i].started_at < limit)
+      return 1;
+  }
+  return 0;
+}
+
 static int by_key(const void *a, const void *b)
 {
   return strcmp(((const hv_volume *)a)->key, ((const hv_volume *)b)->key);
@@ -242,11 +258,13 @@ int hv_volumes_compute(hv_store *s, int64_t from, int64_t to,
     }
   }
   for (i = 0; i < n_hold; i++) {
-    if (hold[i].created_at >= to)
+    if (hold[i].created_at >= to && !harvested_before(&es, hold[i].source_id, to))
       continue;
     if (by == HV_BY_MONTH) {
       for (m = 0; m < gs.n; m++) {
-        if (hold[i].created_at < next_month(v->months[m]))
+        if (hold[i].created_at < next_month(v->months[m]) ||
+            harvested_before(&es, hold[i].source_id,
+                             next_month(v->months[m])))
           gs.g[m].v.sources_registered++;
       }
     } else {
