@@ -199,6 +199,8 @@ int hv_key_table_load(const char *path, int year, double *pct, char *source,
   for (line = b.ptr; line; line = next) {
     char *full;
 
+    if (line == b.ptr + b.len)
+      break; /* the empty rest after the final newline is no line */
     lineno++;
     if ((next = strchr(line, '\n')))
       *next++ = '\0';
@@ -446,6 +448,8 @@ int hv_cost_model_load(hv_cost_model *out, const char *path, hv_error *err)
   for (line = b.ptr; line; line = next) {
     char *full;
 
+    if (line == b.ptr + b.len)
+      break; /* the empty rest after the final newline is no line */
     lineno++;
     if ((next = strchr(line, '\n')))
       *next++ = '\0';
