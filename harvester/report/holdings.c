@@ -104,7 +104,8 @@ int hv_reconcile_compute(hv_store *s, hv_reconcile *out, hv_error *err)
     if (w.rows[j].store != w.rows[j].ledger)
       out->differences++;
   }
-  qsort(w.rows, w.n, sizeof(*w.rows), by_source);
+  if (w.n)
+    qsort(w.rows, w.n, sizeof(*w.rows), by_source);
   out->rows = w.rows;
   out->n = w.n;
   w.rows = NULL;

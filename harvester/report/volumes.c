@@ -372,7 +372,8 @@ int hv_volumes_compute(hv_store *s, int64_t from, int64_t to,
   for (i = 0; i < gs.n; i++)
     v->rows[i] = gs.g[i].v;
   v->n = gs.n;
-  qsort(v->rows, v->n, sizeof(*v->rows), by_key);
+  if (v->n)
+    qsort(v->rows, v->n, sizeof(*v->rows), by_key);
   v->total = total.v;
   *out = v;
   v = NULL;
