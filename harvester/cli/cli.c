@@ -38,6 +38,7 @@ static const char main_usage[] =
     "  source add|list|show|remove   manage the registry of sources\n"
     "  run                           harvest sources\n"
     "  report volumes                per-state volumes from the ledger\n"
+    "  state list|set                states and central handover points\n"
     "  demo                          harvest the bundled sample handover "
     "points\n"
     "\n"
@@ -703,6 +704,7 @@ static const command commands[] = {
     {"source", cmd_source, "manage sources"},
     {"run", cmd_run, "harvest sources"},
     {"report", hv__cli_report, "reports"},
+    {"state", hv__cli_state, "states and central handover points"},
     {"demo", cmd_demo, "demo harvest"},
 };
 

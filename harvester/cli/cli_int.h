@@ -46,5 +46,6 @@ void hv__cli_print_json(json_t *doc);
 
 /* The command implementations outside cli.c. */
 int hv__cli_report(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_state(cli_ctx *ctx, int argc, char **argv);
 
 #endif

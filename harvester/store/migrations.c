@@ -103,6 +103,33 @@ const hv__store_migration hv__store_migrations[] = {
      "  seconds REAL NOT NULL DEFAULT 0,"
      "  PRIMARY KEY (run_id, source_id, state)"
      ") WITHOUT ROWID;"},
+    /* The states and the federation that sources belong to, and the
+     * days on which each had a central handover point: [since, until)
+     * in unix seconds at UTC midnight, until 0 for an open end. The
+     * cost report reads them to decide who pays for which days. */
+    {"create states and their central handover periods",
+     "CREATE TABLE state ("
+     "  key TEXT PRIMARY KEY,"
+     "  name TEXT NOT NULL,"
+     "  code TEXT NOT NULL UNIQUE"
+     ") WITHOUT ROWID;"
+     "INSERT INTO state (key, name, code) VALUES"
+     " ('01', 'Schleswig-Holstein', 'SH'), ('02', 'Hamburg', 'HH'),"
+     " ('03', 'Niedersachsen', 'NI'), ('04', 'Bremen', 'HB'),"
+     " ('05', 'Nordrhein-Westfalen', 'NW'), ('06', 'Hessen', 'HE'),"
+     " ('07', 'Rheinland-Pfalz', 'RP'),"
+     " ('08', 'Baden-W\u00fcrttemberg', 'BW'),"
+     " ('09', 'Bayern', 'BY'), ('10', 'Saarland', 'SL'),"
+     " ('11', 'Berlin', 'BE'), ('12', 'Brandenburg', 'BB'),"
+     " ('13', 'Mecklenburg-Vorpommern', 'MV'), ('14', 'Sachsen', 'SN'),"
+     " ('15', 'Sachsen-Anhalt', 'ST'), ('16', 'Th\u00fcringen', 'TH'),"
+     " ('bund', 'Bund', 'BUND');"
+     "CREATE TABLE state_handover ("
+     "  state TEXT NOT NULL REFERENCES state(key),"
+     "  since INTEGER NOT NULL,"
+     "  until INTEGER NOT NULL DEFAULT 0,"
+     "  PRIMARY KEY (state, since)"
+     ") WITHOUT ROWID;"},
 };
 
 const size_t hv__store_migration_count =

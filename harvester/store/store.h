@@ -289,4 +289,94 @@ int hv_store_report_volumes(hv_store *s, int64_t from, int64_t to,
                             hv_volume_row **out, size_t *n_out,
                             hv_error *err);
 
+/* ---- states, handover periods and ledger rows (store/states.c) -------- */
+
+typedef struct hv_state_row {
+  char key[8];   /* "01".."16" or "bund" */
+  char code[8];  /* short code: "SH", "HH", ..., "BUND" */
+  char name[64]; /* UTF-8 */
+} hv_state_row;
+
+/* The 16 states and the federation in key order; free with hv_free. */
+int hv_store_state_list(hv_store *s, hv_state_row **out, size_t *n_out,
+                        hv_error *err);
+
+/*
+ * One period in which a state had a central handover point: the days
+ * [since, until) as unix seconds at UTC midnight; until 0 is open.
+ */
+typedef struct hv_handover {
+  char state[8];
+  int64_t since;
+  int64_t until;
+} hv_handover;
+
+/*
+ * The handover periods of state (NULL: of all states) ordered by state
+ * and start; periods never overlap or touch. Free *out with hv_free.
+ */
+int hv_store_handover_list(hv_store *s, const char *state, hv_handover **out,
+                           size_t *n_out, hv_error *err);
+
+/*
+ * Records that state had (has 1) or did not have (has 0) a central
+ * handover point on the days [since, until) (until 0: open end), in one
+ * transaction of its own: the days are cut out of the existing periods,
+ * added back when has is 1, and touching periods are merged. HV_EINVAL
+ * for an unknown state or until <= since.
+ */
+int hv_store_handover_set(hv_store *s, const char *state, int64_t since,
+                          int64_t until, int has, hv_error *err);
+
+/*
+ * Days of [from, to) (unix seconds at UTC midnight) on which state had
+ * no central handover point, given its periods hv (n of them, any
+ * state's rows are skipped).
+ */
+int64_t hv_handover_days_without(const hv_handover *hv, size_t n,
+                                 const char *state, int64_t from, int64_t to);
+
+/* One ledger row with the run it belongs to. */
+typedef struct hv_ledger_entry {
+  int64_t run_id;
+  int64_t source_id;
+  char source_name[72];
+  char state[8];
+  char status[16];     /* the run's status */
+  int64_t started_at;  /* the run's start, the row's time in reports */
+  int64_t finished_at;
+  hv_ledger_counts counts;
+} hv_ledger_entry;
+
+/*
+ * Calls cb for every ledger row whose run started before to (0: all),
+ * ordered by start, run and source name. The entry is borrowed for the
+ * duration of the call; a negative return from cb stops the walk and is
+ * returned. Rows before a report's period are read too, because the
+ * datasets held at its start are the sum of all earlier flows.
+ */
+typedef int (*hv_ledger_cb)(const hv_ledger_entry *e, void *payload);
+int hv_store_ledger_foreach(hv_store *s, int64_t to, hv_ledger_cb cb,
+                            void *payload, hv_error *err);
+
+/* What the store holds for one source today. */
+typedef struct hv_holding {
+  int64_t source_id;
+  char name[72];
+  char state[8];
+  int64_t created_at;
+  int64_t active; /* active datasets */
+} hv_holding;
+
+/* Every source with its active datasets, by name; free with hv_free. */
+int hv_store_holdings(hv_store *s, hv_holding **out, size_t *n_out,
+                      hv_error *err);
+
+/*
+ * Test support: sets a run's start and finish times, so tests can build
+ * a ledger spread over months from real runs. HV_ENOTFOUND.
+ */
+int hv_store_run_set_times(hv_store *s, int64_t run_id, int64_t started_at,
+                           int64_t finished_at, hv_error *err);
+
 #endif
