@@ -77,6 +77,7 @@ typedef struct report_kind {
 
 static const report_kind report_kinds[] = {
     {"volumes", report_volumes, "per-state sums of the ledger"},
+    {"quality", hv__cli_report_quality, "findings per source and state"},
 };
 
 #define N_REPORT_KINDS (sizeof(report_kinds) / sizeof(report_kinds[0]))
