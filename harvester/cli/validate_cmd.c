@@ -491,7 +491,8 @@ int hv__cli_validate(cli_ctx *ctx, int argc, char **argv)
     case 'L': a.fetch.allow_loopback = 1; break;
     case 'R': a.fetch.allow_private = 1; break;
     case 'h': fputs(validate_usage, stdout); return HV_EXIT_OK;
-    default: return hv__cli_usage_error(validate_usage, "bad option for validate");
+    default:
+      return hv__cli_usage_error(validate_usage, "bad option for validate");
     }
   }
   if (optind + 1 != argc)

@@ -26,8 +26,8 @@
 
 #include "canon/rdfc10.h"
 #include "decode/page.h"
-#include "harvest/assess.h"
 #include "decode/rdfparse.h"
+#include "harvest/assess.h"
 #include "reconcile/reconcile.h"
 #include "util/alloc.h"
 #include "util/compress.h"

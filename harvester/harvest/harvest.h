@@ -63,7 +63,8 @@ typedef struct hv_source_report {
  * be carried out (individual sources may still have failed: see each
  * report's status; a source whose profiles/sources/NAME.conf is refused
  * fails with file, line and reason), or a negative code when nothing
- * could start (profile directory or tables, loop, fetcher). *reports_out (n entries) is owned by the caller and released
+ * could start (profile directory or tables, loop, fetcher).
+ * *reports_out (n entries) is owned by the caller and released
  * with hv_source_reports_free.
  */
 int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
