@@ -61,6 +61,8 @@ typedef struct sink_ctx {
   hv_buf line;     /* reused per dataset */
   size_t datasets;
   size_t triples;
+  size_t withheld;     /* datasets skipped for their violations */
+  int withhold;        /* skip datasets with violations */
   hv_error *err;
 } sink_ctx;
 
@@ -255,6 +257,10 @@ static int write_dataset(const hv_dataset_row *row, void *payload)
   size_t i;
   int rc;
 
+  if (ctx->withhold && row->violations > 0) {
+    ctx->withheld++;
+    return 0;
+  }
   hv_graph_init(&g);
   /* N-Triples is Turtle; raptor's Turtle reader is the stricter one and
    * does not leak datatype IRIs as its N-Triples reader does. */
@@ -295,12 +301,20 @@ cleanup:
 int hv_files_sink_write(hv_store *store, int64_t source_id, const char *dir,
                         hv_files_stats *stats, hv_error *err)
 {
+  return hv_files_sink_write_published(store, source_id, dir, 0, stats, err);
+}
+
+int hv_files_sink_write_published(hv_store *store, int64_t source_id,
+                                  const char *dir, int withhold_violations,
+                                  hv_files_stats *stats, hv_error *err)
+{
   sink_ctx ctx;
   size_t i;
   int rc;
 
   memset(&ctx, 0, sizeof(ctx));
   ctx.err = err;
+  ctx.withhold = withhold_violations;
   hv_buf_init(&ctx.line, MAX_FILE_CHUNK);
   if ((rc = out_open(&ctx.nt, dir, "catalog.nt", err)) < 0 ||
       (rc = out_open(&ctx.ttl, dir, "catalog.ttl", err)) < 0)
@@ -324,6 +338,7 @@ int hv_files_sink_write(hv_store *store, int64_t source_id, const char *dir,
   if (stats) {
     stats->datasets = ctx.datasets;
     stats->triples = ctx.triples;
+    stats->withheld = ctx.withheld;
   }
 
 cleanup:

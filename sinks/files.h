@@ -19,6 +19,7 @@
 typedef struct hv_files_stats {
   size_t datasets; /* datasets written */
   size_t triples;  /* triples written to each file */
+  size_t withheld; /* datasets left out for their violations */
 } hv_files_stats;
 
 /*
@@ -28,5 +29,14 @@ typedef struct hv_files_stats {
  */
 int hv_files_sink_write(hv_store *store, int64_t source_id, const char *dir,
                         hv_files_stats *stats, hv_error *err);
+
+/*
+ * The same, but with withhold_violations set the datasets stored with
+ * violation findings are left out (`run --violations withhold`); they
+ * stay in the store and in the quality report.
+ */
+int hv_files_sink_write_published(hv_store *store, int64_t source_id,
+                                  const char *dir, int withhold_violations,
+                                  hv_files_stats *stats, hv_error *err);
 
 #endif

@@ -30,7 +30,7 @@
 
 
 static const char main_usage[] =
-    "usage: govharvest [--db PATH] [-v|-q] COMMAND [ARGS]\n"
+    "usage: govharvest [--db PATH] [--profiles DIR] [-v|-q] COMMAND [ARGS]\n"
     "\n"
     "Harvests DCAT-AP.de handover points into a store.\n"
     "\n"
@@ -39,11 +39,15 @@ static const char main_usage[] =
     "  run                           harvest sources\n"
     "  report volumes                per-state volumes from the ledger\n"
     "  state list|set                states and central handover points\n"
+    "  report quality                findings per source and state\n"
+    "  validate FILE|URL             map and check one document, no store\n"
     "  demo                          harvest the bundled sample handover "
     "points\n"
     "\n"
     "Global options:\n"
     "  --db PATH      store file (default $GOVHARVEST_DB or govharvest.db)\n"
+    "  --profiles DIR profile directory with dcat-ap-de/ and sources/\n"
+    "                 (default $GOVHARVEST_PROFILES or the bundled one)\n"
     "  -v, --verbose  log progress of every source and page\n"
     "  -q, --quiet    log errors only\n"
     "  --version      print the version\n"
@@ -424,7 +428,7 @@ static const char run_usage[] =
     "usage: govharvest run [--source NAME]... [--state NN] [--all]\n"
     "                      [--allow-mass-delete] [--max-delete-share PCT]\n"
     "                      [--max-pages N] [--parallel N] [--max-body BYTES]\n"
-    "                      [--out DIR]\n"
+    "                      [--out DIR] [--violations publish|withhold]\n"
     "                      [--allow-loopback] [--allow-private] [--json]\n"
     "\n"
     "Harvests the chosen enabled sources (--source picks disabled ones "
@@ -438,6 +442,9 @@ static const char run_usage[] =
     "  --parallel N           sources harvested at once (default 16)\n"
     "  --max-body BYTES       body cap per page (default 67108864)\n"
     "  --out DIR              write DIR/catalog.nt and DIR/catalog.ttl\n"
+    "  --violations MODE      publish (default) or withhold datasets with\n"
+    "                         violations from the sinks; they are stored\n"
+    "                         either way\n"
     "  --allow-loopback       permit sources on 127.0.0.0/8 and ::1\n"
     "  --allow-private        permit sources on private networks\n"
     "  --json                 print the run report as JSON\n";
@@ -536,13 +543,18 @@ int hv_cli_harvest(hv_store *store, const hv_source *sources, size_t n,
     if (mkdir(out_dir, 0755) < 0 && access(out_dir, W_OK) < 0) {
       fprintf(stderr, "govharvest: cannot create %s\n", out_dir);
       code = HV_EXIT_FAILURE;
-    } else if (hv_files_sink_write(store, 0, out_dir, &stats, &err) < 0) {
+    } else if (hv_files_sink_write_published(store, 0, out_dir,
+                                             opts->withhold_violations,
+                                             &stats, &err) < 0) {
       fprintf(stderr, "govharvest: %s\n", err.msg);
       code = HV_EXIT_FAILURE;
     } else if (!json) {
       fprintf(out, "files: %zu datasets, %zu triples in %s/catalog.nt and "
                    "catalog.ttl\n",
               stats.datasets, stats.triples, out_dir);
+      if (stats.withheld)
+        fprintf(out, "files: %zu datasets with violations withheld\n",
+                stats.withheld);
     }
   }
   hv_source_reports_free(reports, n);
@@ -561,6 +573,7 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
       {"parallel", required_argument, NULL, 'N'},
       {"max-body", required_argument, NULL, 'B'},
       {"out", required_argument, NULL, 'o'},
+      {"violations", required_argument, NULL, 'V'},
       {"allow-loopback", no_argument, NULL, 'L'},
       {"allow-private", no_argument, NULL, 'R'},
       {"json", no_argument, NULL, 'j'},
@@ -577,6 +590,7 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
 
   memset(&a, 0, sizeof(a));
   a.opts = defaults;
+  a.opts.profiles_dir = ctx->profiles_dir;
   if (!(a.names = hv_calloc((size_t)argc, sizeof(*a.names))))
     return HV_EXIT_FAILURE;
   optind = 0;
@@ -613,6 +627,16 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
       a.opts.fetch.max_body = (size_t)v;
       break;
     case 'o': a.out_dir = optarg; break;
+    case 'V':
+      if (strcmp(optarg, "publish") == 0)
+        a.opts.withhold_violations = 0;
+      else if (strcmp(optarg, "withhold") == 0)
+        a.opts.withhold_violations = 1;
+      else
+        rc = hv__cli_usage_error(run_usage,
+                                 "--violations: publish or withhold: %s",
+                                 optarg);
+      break;
     case 'L': a.opts.fetch.allow_loopback = 1; break;
     case 'R': a.opts.fetch.allow_private = 1; break;
     case 'j': a.json = 1; break;
@@ -705,6 +729,7 @@ static const command commands[] = {
     {"run", cmd_run, "harvest sources"},
     {"report", hv__cli_report, "reports"},
     {"state", hv__cli_state, "states and central handover points"},
+    {"validate", hv__cli_validate, "map and check one document"},
     {"demo", cmd_demo, "demo harvest"},
 };
 
@@ -712,6 +737,7 @@ int hv_cli_main(int argc, char **argv)
 {
   static const struct option opts[] = {
       {"db", required_argument, NULL, 'd'},
+      {"profiles", required_argument, NULL, 'p'},
       {"verbose", no_argument, NULL, 'v'},
       {"quiet", no_argument, NULL, 'q'},
       {"version", no_argument, NULL, 'V'},
@@ -724,11 +750,13 @@ int hv_cli_main(int argc, char **argv)
 
   ctx.db_path = getenv("GOVHARVEST_DB") ? getenv("GOVHARVEST_DB")
                                         : "govharvest.db";
+  ctx.profiles_dir = NULL;
   hv_log_set_level(HV_LOG_WARN);
   optind = 0;
   while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
     switch (c) {
     case 'd': ctx.db_path = optarg; break;
+    case 'p': ctx.profiles_dir = optarg; break;
     case 'v': hv_log_set_level(HV_LOG_INFO); break;
     case 'q': hv_log_set_level(HV_LOG_ERROR); break;
     case 'V': printf("govharvest %s\n", HV_VERSION); return HV_EXIT_OK;

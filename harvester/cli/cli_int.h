@@ -14,6 +14,7 @@
 
 typedef struct cli_ctx {
   const char *db_path;
+  const char *profiles_dir; /* --profiles, or NULL for the default */
 } cli_ctx;
 
 typedef struct command {
@@ -47,5 +48,7 @@ void hv__cli_print_json(json_t *doc);
 /* The command implementations outside cli.c. */
 int hv__cli_report(cli_ctx *ctx, int argc, char **argv);
 int hv__cli_state(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_validate(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_report_quality(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -2,8 +2,9 @@
  * The harvest run (see harvest.h).
  *
  * A page goes fetch (loop) → decode_work (pool: hash the body, parse,
- * find the next page, split) → canon_work (pool: canonical form and
- * compression per dataset) → apply (loop: one store transaction). The
+ * find the next page, split) → canon_work (pool: assess, i.e. map, then
+ * canonical form of the mapped graph and compression per dataset) →
+ * apply (loop: one store transaction with the datasets' findings). The
  * next page's fetch starts when a page is decoded, so the pages of one
  * source overlap; page_settle() applies them in paging order all the
  * same. Pool work touches only its own page_job. The store is used only
@@ -26,6 +27,7 @@
 #include "canon/rdfc10.h"
 #include "decode/page.h"
 #include "decode/rdfparse.h"
+#include "harvest/assess.h"
 #include "reconcile/reconcile.h"
 #include "util/alloc.h"
 #include "util/compress.h"
@@ -39,10 +41,18 @@
 /*
  * A page whose body is unchanged is not decoded again, which is only right
  * while decoding would give the same datasets. The stored content hash
- * therefore carries the version of the page pipeline (decode, split,
- * canonical form); raising it makes the next run process every page.
+ * therefore carries the version of the page pipeline (decode, split, map,
+ * canonical form); raising it makes the next run process every page. p2:
+ * datasets are mapped before they are hashed.
+ *
+ * The profile is part of the pipeline too: the prefix is the version,
+ * a dot and the first PROFILE_DIGEST_LEN hex digits of the source's
+ * profile digest (tables, source file, registered contributorID), so
+ * that editing a table or a source's file makes its pages decode again.
  */
-#define PAGE_PIPELINE_VERSION "p1"
+#define PAGE_PIPELINE_VERSION "p2"
+#define PROFILE_DIGEST_LEN 16
+#define HASH_PREFIX_MAX (sizeof(PAGE_PIPELINE_VERSION) + PROFILE_DIGEST_LEN + 2)
 
 /* A canonical dataset graph can be much larger than its share of the
  * page only through long literals; this bounds one dataset's payload. */
@@ -66,9 +76,15 @@ typedef struct source_job {
   unsigned apply_seq; /* sequence number of the next page to apply */
   page_job *settled;  /* pages waiting for their turn, by sequence */
   uint64_t started_ns;
+  const hv_profile *profile; /* the shared tables or own_profile */
+  hv_profile *own_profile;   /* tables + profiles/sources/NAME.conf */
+  char *profile_error;       /* why the source's file was refused */
+  char hash_prefix[HASH_PREFIX_MAX]; /* version "." profile digest */
 } source_job;
 
 typedef struct hashed_dataset {
+  hv_assess_info info;   /* identity read from the mapped graph */
+  hv_findings findings;  /* what the assessment found */
   char hash[HV_SHA256_HEX_LEN + 1];
   char *payload;  /* canonical N-Triples as a zstd frame, NULL if rc < 0 */
   size_t payload_len;
@@ -98,7 +114,8 @@ struct page_job {
   char *stored_hash;   /* content hash of the last good fetch, or NULL */
   char *stored_next;   /* next page found in it last time */
   int64_t stored_rejected; /* datasets it rejected last time */
-  char content_hash[HV_SHA256_HEX_LEN + 8]; /* version ":" SHA-256 hex */
+  char content_hash[HASH_PREFIX_MAX + HV_SHA256_HEX_LEN + 1];
+                       /* hash prefix ":" SHA-256 hex */
   int same_content;    /* body equals the last good one: skip decoding */
   hv_ledger_counts delta;
   hv_page page;
@@ -111,6 +128,8 @@ struct hv_harvest {
   uv_loop_t loop;
   hv_fetcher *fetcher;
   hv_store *store;
+  hv_store_findings *findings; /* the findings writer of the run */
+  hv_profile *profile;         /* the tables, shared by the sources */
   const hv_harvest_opts *opts;
   source_job *jobs;
   size_t n_jobs;
@@ -146,8 +165,11 @@ static void page_job_free(page_job *pj)
   hv_free(pj->stored_hash);
   hv_free(pj->stored_next);
   if (pj->hashed) {
-    for (i = 0; i < pj->page.n_datasets; i++)
+    for (i = 0; i < pj->page.n_datasets; i++) {
       hv_free(pj->hashed[i].payload);
+      hv_assess_info_fini(&pj->hashed[i].info);
+      hv_findings_fini(&pj->hashed[i].findings);
+    }
     hv_free(pj->hashed);
   }
   hv_page_fini(&pj->page);
@@ -343,19 +365,27 @@ static void apply_decoded(page_job *pj)
       pj->delta.datasets_rejected++;
       continue;
     }
+    /* Identity as the mapped graph states it. */
     memset(&d, 0, sizeof(d));
-    d.key = dg->key;
-    d.uri = dg->uri;
-    d.identifier = dg->identifier;
-    d.modified = dg->modified;
+    d.key = hd->info.key;
+    d.uri = hd->info.uri;
+    d.identifier = hd->info.identifier;
+    d.modified = hd->info.modified;
     d.hash = hd->hash;
     /* Compressed on the pool already; the store takes the frame as is. */
     d.payload_zstd = hd->payload;
     d.payload_zstd_len = hd->payload_len;
-    d.distributions = dg->distributions;
+    d.distributions = hd->info.distributions;
     d.page_url = pj->url;
     if (hv_store_dataset_upsert(store, job->src->id, job->report->run_id, &d,
                                 &change, &err) < 0)
+      goto fail;
+    /* A row written anew gets the findings of this assessment; an
+     * unchanged one keeps those of the assessment that wrote it. */
+    if ((change == HV_CHANGE_NEW || change == HV_CHANGE_UPDATED) &&
+        hv_store_findings_put(job->h->findings, job->src->id, d.key,
+                              hd->findings.items, hd->findings.len,
+                              hd->info.state, &err) < 0)
       goto fail;
     switch (change) {
     case HV_CHANGE_NEW:
@@ -370,10 +400,10 @@ static void apply_decoded(page_job *pj)
     case HV_CHANGE_REPEATED:
       hv_log_warn("source %s: page %s: dataset %s delivered again in this "
                   "run; the first copy is kept",
-                  job->src->name, pj->url, dg->key);
+                  job->src->name, pj->url, d.key);
       continue;
     }
-    pj->delta.distributions += (int64_t)dg->distributions;
+    pj->delta.distributions += (int64_t)hd->info.distributions;
   }
   if (pj->page.warning)
     hv_log_warn("source %s: page %s: %s", job->src->name, pj->url,
@@ -461,30 +491,46 @@ static void page_fail(page_job *pj, int names_url, const char *cause)
 }
 
 /*
- * Pool thread: canonicalizes every dataset of the decoded page and
- * compresses the canonical form for the store, so that neither costs
- * the loop thread anything.
+ * Pool thread: assesses (maps) every dataset of the decoded page,
+ * canonicalizes the mapped graph and compresses the canonical form for
+ * the store, so that none of it costs the loop thread anything. The
+ * profile is only read.
  */
 static void canon_work(uv_work_t *req)
 {
   page_job *pj = container_of(req, page_job, work);
+  const source_job *job = pj->job;
+  hv_map_opts mopts = HV_MAP_OPTS_INIT;
   hv_buf nq = HV_BUF_INIT(MAX_DATASET_PAYLOAD);
+  hv_graph mapped;
   size_t i;
 
+  /* The registered contributorID wins over the source file's default. */
+  mopts.default_contributor = job->src->contributor_id;
+  hv_graph_init(&mapped);
   for (i = 0; i < pj->page.n_datasets; i++) {
+    hv_dataset_graph *dg = &pj->page.datasets[i];
     hashed_dataset *hd = &pj->hashed[i];
     hv_buf z = HV_BUF_INIT(MAX_DATASET_PAYLOAD + 4096);
 
     hv_buf_reset(&nq);
-    hd->rc = hv_rdfc10_hash(&pj->page.datasets[i].graph, hd->hash, &nq,
-                            &hd->err);
+    hv_findings_init(&hd->findings);
+    hd->rc = hv_assess_dataset(job->profile, &mopts, &dg->graph, dg->uri,
+                               &mapped, &hd->findings, &hd->err);
+    /* The mapped graph replaces the delivered one from here on. */
+    hv_graph_fini(&dg->graph);
+    if (hd->rc == 0)
+      hd->rc = hv_assess_describe(job->profile, &mapped, dg->uri,
+                                  &hd->findings, 0, &hd->info, &hd->err);
+    if (hd->rc == 0)
+      hd->rc = hv_rdfc10_hash(&mapped, hd->hash, &nq, &hd->err);
     if (hd->rc == 0)
       hd->rc = hv_compress(&z, nq.ptr ? nq.ptr : "", nq.len, &hd->err);
     if (hd->rc == 0 && !(hd->payload = hv_buf_detach(&z, &hd->payload_len)))
       hd->rc = hv_error_oom(&hd->err);
     hv_buf_fini(&z);
     /* The canonical form replaces the graph from here on. */
-    hv_graph_fini(&pj->page.datasets[i].graph);
+    hv_graph_fini(&mapped);
   }
   hv_buf_fini(&nq);
 }
@@ -515,7 +561,7 @@ static void decode_work(uv_work_t *req)
 
   hv_sha256_hex(pj->body, pj->len, body_hash);
   snprintf(pj->content_hash, sizeof(pj->content_hash), "%s:%s",
-           PAGE_PIPELINE_VERSION, body_hash);
+           pj->job->hash_prefix, body_hash);
   if (pj->stored_hash && strcmp(pj->stored_hash, pj->content_hash) == 0) {
     pj->same_content = 1;
     return;
@@ -674,11 +720,13 @@ static void page_request(source_job *job, const char *url)
     page_fail(pj, 0, err.msg);
     return;
   }
-  /* A page last processed by another version of the page pipeline must
-   * be decoded again: no validators, so no 304, and no content match. */
+  /* A page last processed by another version of the page pipeline or
+   * with another profile must be decoded again: no validators, so no
+   * 304, and no content match. */
   if (stored.content_hash &&
-      strncmp(stored.content_hash, PAGE_PIPELINE_VERSION ":",
-              strlen(PAGE_PIPELINE_VERSION ":")) != 0) {
+      (strncmp(stored.content_hash, job->hash_prefix,
+               strlen(job->hash_prefix)) != 0 ||
+       stored.content_hash[strlen(job->hash_prefix)] != ':')) {
     hv_page_row_fini(&stored);
     memset(&stored, 0, sizeof(stored));
   }
@@ -707,6 +755,13 @@ static void source_start(source_job *job)
   if (hv_store_run_begin(job->h->store, job->src->id, &job->report->run_id,
                          &err) < 0) {
     source_note_failure(job, "cannot start run: %s", err.msg);
+    job->paging_done = 1;
+    maybe_finish(job);
+    return;
+  }
+  if (job->profile_error) {
+    /* Recorded as a failed run, so nothing of the source is deleted. */
+    source_note_failure(job, "%s", job->profile_error);
     job->paging_done = 1;
     maybe_finish(job);
     return;
@@ -827,6 +882,62 @@ done:
     close_signals(h);
 }
 
+/*
+ * Loads the profile tables once, and for every source with a file of
+ * its own in DIR/sources a profile of its own. A missing directory or a
+ * broken table stops the run; a broken source file fails its source.
+ */
+static int load_profiles(hv_harvest *h, hv_error *err)
+{
+  const char *dir = hv_assess_profiles_dir(h->opts->profiles_dir);
+  char tables[HV_SHA256_HEX_LEN + 1], digest[HV_SHA256_HEX_LEN + 1];
+  hv_buf conf = HV_BUF_INIT(4096);
+  hv_error serr = HV_ERROR_INIT;
+  size_t i;
+  int rc;
+
+  if ((rc = hv_assess_load_tables(&h->profile, tables, dir, err)) < 0) {
+    hv_error_prefix(err, "profile: ");
+    goto cleanup;
+  }
+  for (i = 0; i < h->n_jobs; i++) {
+    source_job *job = &h->jobs[i];
+    const hv_source *src = job->src;
+
+    hv_buf_reset(&conf);
+    if ((rc = hv_buf_addf(&conf, "%s/%s/%s.conf", dir, HV_ASSESS_SOURCES,
+                          src->name)) < 0) {
+      rc = hv_error_set(err, rc, "profile: source file of %s: %s",
+                        src->name, hv_strerror(rc));
+      goto cleanup;
+    }
+    job->profile = h->profile;
+    if (access(conf.ptr, F_OK) != 0) {
+      hv_assess_digest(digest, tables, src->contributor_id);
+    } else if (hv_assess_load_source(&job->own_profile, digest, dir, tables,
+                                     conf.ptr, src->contributor_id,
+                                     &serr) == 0) {
+      job->profile = job->own_profile;
+    } else if (serr.code == HV_ENOMEM) {
+      rc = hv_error_oom(err);
+      goto cleanup;
+    } else if (!(job->profile_error = hv_malloc(HV_ERROR_MSG_MAX + 32))) {
+      rc = hv_error_oom(err);
+      goto cleanup;
+    } else {
+      snprintf(job->profile_error, HV_ERROR_MSG_MAX + 32,
+               "source profile refused: %s", serr.msg);
+    }
+    snprintf(job->hash_prefix, sizeof(job->hash_prefix), "%s.%.*s",
+             PAGE_PIPELINE_VERSION, PROFILE_DIGEST_LEN, digest);
+  }
+  rc = 0;
+
+cleanup:
+  hv_buf_fini(&conf);
+  return rc;
+}
+
 void hv_source_reports_free(hv_source_report *reports, size_t n)
 {
   size_t i;
@@ -870,6 +981,9 @@ int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
     h.jobs[i].src = &sources[i];
     h.jobs[i].report = &reports[i];
   }
+  if ((rc = load_profiles(&h, err)) < 0 ||
+      (rc = hv_store_findings_open(&h.findings, store, err)) < 0)
+    goto cleanup;
   if ((rc = uv_loop_init(&h.loop)) < 0) {
     rc = hv_error_set(err, HV_EIO, "event loop: %s", uv_strerror(rc));
     goto cleanup;
@@ -908,10 +1022,15 @@ cleanup:
   if (loop_ready && uv_loop_close(&h.loop) != 0)
     hv_log_error("event loop still had open handles at shutdown");
   if (h.jobs) {
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
       hv_strset_fini(&h.jobs[i].visited);
+      hv_profile_free(h.jobs[i].own_profile);
+      hv_free(h.jobs[i].profile_error);
+    }
     hv_free(h.jobs);
   }
+  hv_store_findings_close(h.findings);
+  hv_profile_free(h.profile);
   if (rc == 0)
     *reports_out = reports;
   else

@@ -5,8 +5,13 @@
  * a limit); the pages of one source follow each other, because each page
  * names the next. Per page:
  *
- *   fetch (loop) → decode + split + canonical hash (thread pool)
- *     → reconcile + ledger in one store transaction (loop)
+ *   fetch (loop) → decode + split (thread pool)
+ *     → assess (map, later check) + canonical hash (thread pool)
+ *     → reconcile + findings + ledger in one store transaction (loop)
+ *
+ * The profile (profiles/dcat-ap-de plus profiles/sources/NAME.conf) is
+ * loaded once at the start of the run and shared read-only by the pool.
+ * The stored form of a dataset is its mapped graph's canonical form.
  *
  * After a source's last page the deletion guard decides whether datasets
  * that vanished are deleted, kept (a page failed, paging was cut short)
@@ -32,10 +37,15 @@ typedef struct hv_harvest_opts {
   double max_delete_share;    /* deletion guard; default 0.20 */
   int allow_mass_delete;      /* override the guard */
   int progress;               /* draw a progress line on stderr */
+  const char *profiles_dir;   /* profile directory (dcat-ap-de/ and
+                                 sources/); NULL: hv_assess_profiles_dir */
+  int withhold_violations;    /* sinks skip datasets with violations;
+                                 default 0: published with findings */
 } hv_harvest_opts;
 
 #define HV_HARVEST_OPTS_INIT \
-  {HV_HARVEST_OPTS_VERSION, HV_FETCH_OPTS_INIT, 10000, 16, 0.20, 0, 0}
+  {HV_HARVEST_OPTS_VERSION, HV_FETCH_OPTS_INIT, 10000, 16, 0.20, 0, 0, \
+   NULL, 0}
 
 /* The outcome of one source in a run. */
 typedef struct hv_source_report {
@@ -51,8 +61,10 @@ typedef struct hv_source_report {
 /*
  * Harvests the n sources into store. Returns 0 when the run itself could
  * be carried out (individual sources may still have failed: see each
- * report's status), or a negative code when nothing could start (loop,
- * fetcher). *reports_out (n entries) is owned by the caller and released
+ * report's status; a source whose profiles/sources/NAME.conf is refused
+ * fails with file, line and reason), or a negative code when nothing
+ * could start (profile directory or tables, loop, fetcher).
+ * *reports_out (n entries) is owned by the caller and released
  * with hv_source_reports_free.
  */
 int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,

@@ -359,7 +359,8 @@ int hv_store_dataset_foreach(hv_store *s, int64_t source_id, hv_dataset_cb cb,
 
   if (sqlite3_prepare_v2(s->db,
                          "SELECT d.key, d.uri, d.identifier, d.modified,"
-                         " d.hash, p.payload, d.distributions, d.page_url"
+                         " d.hash, p.payload, d.distributions, d.page_url,"
+                         " d.violations"
                          " FROM dataset d JOIN source s ON s.id = d.source_id"
                          " JOIN dataset_payload p ON p.dataset_id = d.id"
                          " WHERE d.status = 'active'"
@@ -379,6 +380,7 @@ int hv_store_dataset_foreach(hv_store *s, int64_t source_id, hv_dataset_cb cb,
     row.hash = (const char *)sqlite3_column_text(st, 4);
     row.distributions = (size_t)sqlite3_column_int64(st, 6);
     row.page_url = (const char *)sqlite3_column_text(st, 7);
+    row.violations = sqlite3_column_int64(st, 8);
     if (!row.key || !row.hash) {
       rc = hv_error_oom(err);
       goto cleanup;

@@ -130,6 +130,34 @@ const hv__store_migration hv__store_migrations[] = {
      "  until INTEGER NOT NULL DEFAULT 0,"
      "  PRIMARY KEY (state, since)"
      ") WITHOUT ROWID;"},
+    /* The findings of the map and check stages. A dataset's findings are
+     * replaced whenever its row is written new or updated, and go with
+     * it: by cascade when the row is removed, by trigger when it is
+     * marked deleted. Its counts and reporting state sit on the row, so
+     * the quality totals and the sinks' filter need no join. */
+    {"findings per dataset; violation and warning counts, reporting state",
+     "CREATE TABLE finding ("
+     "  dataset_id INTEGER NOT NULL"
+     "    REFERENCES dataset(id) ON DELETE CASCADE,"
+     "  rule TEXT NOT NULL,"
+     "  severity TEXT NOT NULL"
+     "    CHECK (severity IN ('info', 'warning', 'violation')),"
+     "  subject TEXT,"
+     "  predicate TEXT,"
+     "  old_value TEXT,"
+     "  new_value TEXT,"
+     "  message TEXT NOT NULL,"
+     "  message_de TEXT"
+     ");"
+     "CREATE INDEX finding_by_dataset ON finding(dataset_id);"
+     "ALTER TABLE dataset ADD COLUMN violations INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE dataset ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE dataset ADD COLUMN report_state TEXT;"
+     "CREATE TRIGGER finding_gone AFTER UPDATE OF status ON dataset"
+     "  WHEN new.status <> 'active' BEGIN"
+     "  DELETE FROM finding WHERE dataset_id = new.id;"
+     "  UPDATE dataset SET violations = 0, warnings = 0 WHERE id = new.id;"
+     "END;"},
 };
 
 const size_t hv__store_migration_count =

@@ -204,6 +204,8 @@ typedef struct hv_dataset_row {
   size_t payload_zstd_len;
   size_t distributions;
   const char *page_url;   /* page that delivered it */
+  int64_t violations;     /* violation findings at its last write; set by
+                             the walks, ignored by the upsert */
 } hv_dataset_row;
 
 typedef enum hv_change {
@@ -378,5 +380,68 @@ int hv_store_holdings(hv_store *s, hv_holding **out, size_t *n_out,
  */
 int hv_store_run_set_times(hv_store *s, int64_t run_id, int64_t started_at,
                            int64_t finished_at, hv_error *err);
+
+/* ---- findings --------------------------------------------------------- */
+
+struct hv_finding; /* map/map.h */
+
+/*
+ * Writes the findings of datasets inside the caller's page transaction,
+ * with its statements prepared once per harvest. Use it on the store's
+ * thread only and close it before the store.
+ */
+typedef struct hv_store_findings hv_store_findings;
+
+/* *out is owned by the caller (hv_store_findings_close). */
+int hv_store_findings_open(hv_store_findings **out, hv_store *s,
+                           hv_error *err);
+void hv_store_findings_close(hv_store_findings *w); /* NULL-safe */
+
+/*
+ * Replaces the findings of the stored dataset (source_id, key) with the
+ * n items and sets its violation and warning counts and its reporting
+ * state (NULL: not derived; reports then use the source's state). Call
+ * it after hv_store_dataset_upsert wrote the row new or updated; an
+ * unchanged row keeps its findings. HV_ENOTFOUND if no such row.
+ */
+int hv_store_findings_put(hv_store_findings *w, int64_t source_id,
+                          const char *key, const struct hv_finding *items,
+                          size_t n, const char *report_state, hv_error *err);
+
+/* One line of the quality report: one rule in one source and state. */
+typedef struct hv_quality_row {
+  char *source;
+  char state[8];   /* reporting state, else the source's */
+  char *rule;
+  char severity[12]; /* "info", "warning" or "violation" */
+  int64_t findings;  /* findings of the rule */
+  int64_t datasets;  /* active datasets with at least one of them */
+} hv_quality_row;
+
+/* Per source and state: how many active datasets have findings. */
+typedef struct hv_quality_total {
+  char *source;
+  char state[8];
+  int64_t datasets;        /* active datasets */
+  int64_t with_violations; /* of them, with at least one violation */
+  int64_t with_warnings;   /* of them, with at least one warning */
+} hv_quality_total;
+
+typedef struct hv_quality_report {
+  hv_quality_row *rows; /* by source, state, severity, count */
+  size_t n_rows;
+  hv_quality_total *totals; /* by source, state */
+  size_t n_totals;
+} hv_quality_report;
+
+/*
+ * Aggregates the findings of active datasets, optionally of one source
+ * (name) and/or one reporting state (NULL: all). *out is owned by the
+ * caller (hv_quality_report_free) and written only on success.
+ */
+int hv_store_report_quality(hv_store *s, const char *source,
+                            const char *state, hv_quality_report *out,
+                            hv_error *err);
+void hv_quality_report_free(hv_quality_report *r); /* NULL-safe */
 
 #endif

@@ -19,6 +19,13 @@
 #   HV_BENCH_KEEP=1    keep the temporary directory (workload, store, logs)
 #   HV_BENCH_THREADPOOL  libuv pool threads for govharvest (UV_THREADPOOL_SIZE;
 #                      default: libuv's own, 4)
+#   BASELINE_REV       a git revision (e.g. 6e3efe3): also build govharvest
+#                      from it, in a temporary worktree and the build
+#                      directory build-bench-REV, and measure its first
+#                      harvest side by side with this tree's on the same
+#                      files (the first harvests alternate, twice each),
+#                      so that the cost of a stage added since (mapping,
+#                      say) is reported as a ratio
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,6 +59,30 @@ gh=$build/harvester/govharvest
 gen=$build/tests/bench/gen_w100k
 serve=$build/tests/bench/serve_dir
 
+# ---- baseline binary (BASELINE_REV) ------------------------------------------
+baseline=${BASELINE_REV:-}
+base_gh=""
+base_src=""
+if [ -n "$baseline" ]; then
+  base_commit=$(git -C "$root" rev-parse --verify --quiet "$baseline^{commit}") ||
+    die "BASELINE_REV=$baseline is not a commit of $root"
+  base_short=$(git -C "$root" rev-parse --short "$base_commit")
+  base_build=$root/build-bench-$base_short
+  base_src=$(mktemp -d "${TMPDIR:-/tmp}/hv-bench-src.XXXXXX")
+  rmdir "$base_src"
+  echo "== build: baseline $base_short (worktree $base_src) into $base_build"
+  git -C "$root" worktree add --detach --quiet "$base_src" "$base_commit" ||
+    die "cannot create a worktree of $base_short"
+  cmake -S "$base_src" -B "$base_build" -DCMAKE_BUILD_TYPE=Release \
+    >/dev/null || die "baseline configure failed"
+  cmake --build "$base_build" -j"$(nproc)" --target govharvest \
+    >"$base_build/bench-build.log" 2>&1 || {
+    tail -n 30 "$base_build/bench-build.log" >&2
+    die "baseline build failed (log: $base_build/bench-build.log)"
+  }
+  base_gh=$base_build/harvester/govharvest
+fi
+
 # ---- temporary directory and server lifetime -------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hv-bench.XXXXXX")
 server_pid=""
@@ -66,6 +97,11 @@ stop_server() {
 
 cleanup() {
   stop_server
+  if [ -n "$base_src" ] && [ -d "$base_src" ]; then
+    git -C "$root" worktree remove --force "$base_src" 2>/dev/null ||
+      rm -rf "$base_src"
+    git -C "$root" worktree prune 2>/dev/null || true
+  fi
   if [ "${HV_BENCH_KEEP:-0}" = 1 ]; then
     echo "bench: kept $tmp" >&2
   else
@@ -231,6 +267,32 @@ measure first "$gh" --db "$db" -q run --all --allow-loopback --json ||
   die "first harvest failed: $(why first)"
 check_run first new "$entries"
 
+# First harvests of the baseline and of this tree, alternating, each into
+# a fresh store, so that both see the same machine load as far as it can
+# be arranged. The store of the first measured run above goes on below.
+if [ -n "$base_gh" ]; then
+  fresh_store() {
+    local bin=$1 store=$2
+    rm -f "$store" "$store-wal" "$store-shm"
+    tail -n +2 "$tmp/www/sources.tsv" | while IFS=$'\t' read -r name state url _; do
+      "$bin" --db "$store" -q source add "$name" --state "$state" --url "$url" >/dev/null
+    done
+  }
+  for round in 1 2; do
+    echo "== baseline $base_short first harvest, round $round"
+    fresh_store "$base_gh" "$tmp/base.db"
+    measure "base$round" "$base_gh" --db "$tmp/base.db" -q run --all \
+      --allow-loopback --json || die "baseline harvest failed: $(why "base$round")"
+    check_run "base$round" new "$entries"
+    echo "== govharvest first harvest, round $round"
+    fresh_store "$gh" "$tmp/again.db"
+    measure "again$round" "$gh" --db "$tmp/again.db" -q run --all \
+      --allow-loopback --json || die "first harvest failed: $(why "again$round")"
+    check_run "again$round" new "$entries"
+  done
+  rm -f "$tmp"/base.db* "$tmp"/again.db*
+fi
+
 # ---- 3. unchanged re-harvest with ETags -------------------------------------
 echo "== govharvest re-harvest, unchanged, with ETags"
 measure etag "$gh" --db "$db" -q run --all --allow-loopback --json ||
@@ -285,6 +347,31 @@ ratio "first harvest / rapper baseline, CPU" first rapper_all 2
 ratio "first harvest / rapper one per page" first rapper_pages 1
 ratio "re-harvest with ETags / first harvest" etag first 1
 ratio "re-harvest without ETags / first harvest" plain first 1
+if [ -n "$base_gh" ]; then
+  # The best of the two rounds on each side: load from other processes
+  # only ever adds time.
+  best() {
+    local k=$1
+    shift
+    for n in "$@"; do figures "$n"; done |
+      awk -v k="$k" 'NR == 1 || $k < m { m = $k } END { print m }'
+  }
+  echo
+  echo "baseline $base_short ($baseline) against this tree, first harvest, best of 2 rounds:"
+  printf "%-44s %8s %8s\n" "run" "wall s" "CPU s"
+  for side in base again; do
+    label=$([ "$side" = base ] && echo "baseline $base_short" || echo "this tree ($(git -C "$root" rev-parse --short HEAD))")
+    printf "%-44s %8.2f %8.2f\n" "$label" "$(best 1 "${side}1" "${side}2")" \
+      "$(best 2 "${side}1" "${side}2")"
+  done
+  for k in 1 2; do
+    a=$(best "$k" again1 again2)
+    b=$(best "$k" base1 base2)
+    awk -v l="$([ "$k" = 1 ] && echo wall || echo CPU)" -v a="$a" -v b="$b" \
+      'BEGIN { printf "  %-52s %7.3f  (%+.1f %%)\n",
+               "this tree / baseline, " l, a / b, (a / b - 1) * 100 }'
+  done
+fi
 for name in first etag plain; do
   rss=$(figures "$name" | awk '{ print $3 }')
   awk -v n="$name" -v r="$rss" -v t="$rss_target_mb" \

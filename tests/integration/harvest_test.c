@@ -13,9 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "canon/rdfc10.h"
+#include "decode/page.h"
 #include "decode/rdfparse.h"
+#include "harvest/assess.h"
 #include "harvest/harvest.h"
 #include "sinks/files.h"
 #include "store/store.h"
@@ -813,6 +816,398 @@ static void files_sink_is_deterministic(void **state)
   hv_free(d);
 }
 
+/* ---- mapping, findings and profiles ----------------------------------- */
+
+#define VARIANTS HV_FIXTURES_DIR "/quality/variants.ttl"
+
+/*
+ * Gives the run a profile directory of its own: the project's tables
+ * (linked) and an empty sources/ folder the test writes files into.
+ */
+static void own_profiles(fixture *f, char *dir, size_t cap)
+{
+  char path[700];
+
+  snprintf(dir, cap, "%s/profiles", f->dir);
+  assert_int_equal(mkdir(dir, 0755), 0);
+  snprintf(path, sizeof(path), "%s/" HV_ASSESS_TABLES, dir);
+  assert_int_equal(symlink(HV_SOURCE_DIR "/profiles/dcat-ap-de", path), 0);
+  snprintf(path, sizeof(path), "%s/" HV_ASSESS_SOURCES, dir);
+  assert_int_equal(mkdir(path, 0755), 0);
+  f->opts.profiles_dir = dir;
+}
+
+static void write_conf(const char *profiles, const char *source,
+                       const char *text)
+{
+  char path[800];
+  FILE *fp;
+
+  snprintf(path, sizeof(path), "%s/" HV_ASSESS_SOURCES "/%s.conf", profiles,
+           source);
+  assert_non_null(fp = fopen(path, "w"));
+  fputs(text, fp);
+  assert_int_equal(fclose(fp), 0);
+}
+
+static void serve_fixture(fixture *f, const char *path, const char *file,
+                          const char *etag)
+{
+  hv_fault_step step;
+  hv_error err = HV_ERROR_INIT;
+  size_t len;
+  char *body = hv_test_read_file(file, &len);
+
+  assert_non_null(body);
+  memset(&step, 0, sizeof(step));
+  step.content_type = "text/turtle";
+  step.body = body;
+  step.len = len;
+  step.etag = etag;
+  HV_ASSERT_OK(hv_fault_server_route(f->srv, path, &step, 1, &err), &err);
+  hv_free(body);
+}
+
+/* One integer from the store, through a connection of the test's own. */
+static long long sql_int(fixture *f, const char *sql)
+{
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  long long v = -1;
+
+  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+  if (sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+typedef struct stored {
+  char key[128];
+  char hash[HV_SHA256_HEX_LEN + 1];
+  char *payload;
+} stored;
+
+static int collect_one(const hv_dataset_row *row, void *payload)
+{
+  stored *st = payload;
+
+  if (strcmp(row->key, st->key) == 0) {
+    snprintf(st->hash, sizeof(st->hash), "%s", row->hash);
+    st->payload = hv_strndup(row->payload, row->payload_len);
+  }
+  return 0;
+}
+
+/* The canonical hash of the fixture's dataset key, mapped here. */
+static void expected_hash(const char *file, const char *key,
+                          char out[HV_SHA256_HEX_LEN + 1])
+{
+  hv_profile *p = NULL;
+  hv_page page;
+  hv_error err = HV_ERROR_INIT;
+  char digest[HV_SHA256_HEX_LEN + 1];
+  size_t len, i;
+  char *body = hv_test_read_file(file, &len);
+  int found = 0;
+
+  memset(&page, 0, sizeof(page));
+  assert_non_null(body);
+  HV_ASSERT_OK(hv_assess_load_tables(&p, digest, HV_SOURCE_DIR "/profiles",
+                                     &err),
+               &err);
+  HV_ASSERT_OK(hv_page_decode(&page, body, len, "text/turtle", NULL,
+                              "http://127.0.0.1/", &err),
+               &err);
+  for (i = 0; i < page.n_datasets; i++) {
+    hv_graph mapped;
+    hv_findings fs;
+
+    if (strcmp(page.datasets[i].key, key) != 0)
+      continue;
+    hv_graph_init(&mapped);
+    hv_findings_init(&fs);
+    HV_ASSERT_OK(hv_assess_dataset(p, NULL, &page.datasets[i].graph,
+                                   page.datasets[i].uri, &mapped, &fs, &err),
+                 &err);
+    HV_ASSERT_OK(hv_rdfc10_hash(&mapped, out, NULL, &err), &err);
+    hv_graph_fini(&mapped);
+    hv_findings_fini(&fs);
+    found = 1;
+  }
+  assert_true(found);
+  hv_page_fini(&page);
+  hv_profile_free(p);
+  hv_free(body);
+}
+
+static void stored_payload_is_the_mapped_form_with_findings(void **state)
+{
+  fixture *f = *state;
+  hv_source_report *r;
+  hv_error err = HV_ERROR_INIT;
+  char want[HV_SHA256_HEX_LEN + 1];
+  stored st;
+
+  serve_fixture(f, "/q", VARIANTS, NULL);
+  add_source(f, "nrw", "05", "/q");
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.datasets_new, 3);
+
+  memset(&st, 0, sizeof(st));
+  snprintf(st.key, sizeof(st.key), "http://example.org/q/luft");
+  HV_ASSERT_OK(hv_store_dataset_foreach(f->store, 0, collect_one, &st, &err),
+               &err);
+  assert_non_null(st.payload);
+  /* The namespace variant and the literal licence are repaired. */
+  assert_contains(st.payload, "<http://example.org/q/luft> "
+                              "<http://dcat-ap.de/def/dcatde/contributorID> "
+                              "<http://dcat-ap.de/def/contributors/openNRW>");
+  assert_null(strstr(st.payload, "dcatde/1.0/"));
+  assert_contains(st.payload, "<http://purl.org/dc/terms/license> "
+                              "<http://dcat-ap.de/def/licenses/dl-by-de/2.0>");
+  assert_contains(st.payload, "<http://publications.europa.eu/resource/"
+                              "authority/file-type/CSV>");
+  expected_hash(VARIANTS, st.key, want);
+  assert_string_equal(st.hash, want);
+  hv_free(st.payload);
+
+  /* Findings per dataset, with their counts and reporting state: the
+   * map stage's repairs, and the check stage's findings on the mapped
+   * graph (no description anywhere; an unknown licence). */
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding WHERE rule"
+                              " LIKE 'map.%'"),
+                   8);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding"), 44);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding f JOIN dataset d"
+                              " ON d.id = f.dataset_id WHERE d.key ="
+                              " 'http://example.org/q/luft' AND f.rule ="
+                              " 'map.namespace' AND f.severity = 'info' AND"
+                              " f.old_value = '<http://dcat-ap.de/def/dcatde"
+                              "/1.0/contributorID>'"),
+                   1);
+  assert_int_equal(sql_int(f, "SELECT warnings FROM dataset WHERE key ="
+                              " 'http://example.org/q/laerm'"),
+                   6);
+  assert_int_equal(sql_int(f, "SELECT violations FROM dataset WHERE key ="
+                              " 'http://example.org/q/laerm'"),
+                   2);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding WHERE rule ="
+                              " 'check.license' AND severity = 'violation'"
+                              " AND old_value = '\"Hauslizenz Stadtwerke\"'"),
+                   1);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding WHERE rule ="
+                              " 'map.license' AND severity = 'warning' AND"
+                              " old_value = '\"Hauslizenz Stadtwerke\"'"),
+                   1);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM dataset WHERE"
+                              " report_state = '05'"),
+                   2);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM dataset WHERE"
+                              " report_state IS NULL AND key ="
+                              " 'http://example.org/q/wasser'"),
+                   1);
+
+  /* Unchanged datasets keep their findings; deleted ones lose them. */
+  r = run(f);
+  assert_int_equal(r->counts.datasets_unchanged, 3);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding"), 44);
+  serve_page(f, "/q", 0, 0, NULL, NULL);
+  f->opts.allow_mass_delete = 1;
+  r = run(f);
+  assert_int_equal(r->counts.datasets_deleted, 3);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding"), 0);
+  assert_int_equal(sql_int(f, "SELECT sum(warnings) FROM dataset"), 0);
+}
+
+static void quality_report_counts_findings(void **state)
+{
+  fixture *f = *state;
+  hv_quality_report q;
+  hv_error err = HV_ERROR_INIT;
+  size_t i;
+  int seen = 0;
+
+  serve_fixture(f, "/q", VARIANTS, NULL);
+  serve_page(f, "/clean", 0, 2, NULL, NULL);
+  add_source(f, "nrw", "05", "/q");
+  add_source(f, "clean", "03", "/clean");
+  run(f);
+  HV_ASSERT_OK(hv_store_report_quality(f->store, NULL, NULL, &q, &err),
+               &err);
+  for (i = 0; i < q.n_rows; i++) {
+    const hv_quality_row *row = &q.rows[i];
+    if (strcmp(row->rule, "map.format") == 0) {
+      assert_string_equal(row->source, "nrw");
+      /* Two datasets derive 05, the third falls back to the source's. */
+      assert_string_equal(row->state, "05");
+      assert_int_equal(row->findings, 3);
+      assert_int_equal(row->datasets, 3);
+      seen++;
+    } else if (strcmp(row->rule, "map.contributor") == 0 &&
+               strcmp(row->source, "nrw") == 0) {
+      /* No state derived: reported under the source's own. */
+      assert_string_equal(row->severity, "warning");
+      assert_string_equal(row->state, "05");
+      assert_int_equal(row->datasets, 1);
+      seen++;
+    }
+  }
+  assert_int_equal(seen, 2);
+  hv_quality_report_free(&q);
+
+  HV_ASSERT_OK(hv_store_report_quality(f->store, "nrw", NULL, &q, &err),
+               &err);
+  assert_int_equal(q.n_totals, 1);
+  assert_string_equal(q.totals[0].source, "nrw");
+  assert_int_equal(q.totals[0].datasets, 3);
+  /* Every one lacks a description: a violation of the check stage. */
+  assert_int_equal(q.totals[0].with_warnings, 3);
+  assert_int_equal(q.totals[0].with_violations, 3);
+  hv_quality_report_free(&q);
+
+  HV_ASSERT_OK(hv_store_report_quality(f->store, NULL, "03", &q, &err),
+               &err);
+  for (i = 0; i < q.n_rows; i++)
+    assert_string_equal(q.rows[i].state, "03");
+  assert_int_equal(q.n_totals, 1);
+  assert_string_equal(q.totals[0].source, "clean");
+  assert_int_equal(q.totals[0].datasets, 2);
+  hv_quality_report_free(&q);
+}
+
+/* Editing a source's profile file re-decodes its pages although the
+ * portal answers 304, and replaces the findings. */
+static void source_profile_change_decodes_again(void **state)
+{
+  fixture *f = *state;
+  hv_source_report *r;
+  char profiles[600];
+
+  own_profiles(f, profiles, sizeof(profiles));
+  serve_fixture(f, "/q", VARIANTS, "\"v1\"");
+  add_source(f, "nrw", "05", "/q");
+  r = run(f);
+  assert_int_equal(r->counts.datasets_new, 3);
+  r = run(f);
+  assert_int_equal(r->counts.pages_not_modified, 1);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding WHERE rule ="
+                              " 'map.license'"),
+                   1);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding WHERE rule ="
+                              " 'check.license'"),
+                   1);
+
+  write_conf(profiles, "nrw",
+             "# The house licence is the city's name for dl-by-de 2.0.\n"
+             "license-alias Hauslizenz Stadtwerke "
+             "http://dcat-ap.de/def/licenses/dl-by-de/2.0\n"
+             "default contributor http://dcat-ap.de/def/contributors/"
+             "openNRW\n");
+  r = run(f);
+  assert_string_equal(r->status, HV_RUN_OK);
+  assert_int_equal(r->counts.pages_not_modified, 0);
+  assert_int_equal(r->counts.pages_fetched, 1);
+  assert_int_equal(r->counts.datasets_updated, 2);
+  assert_int_equal(r->counts.datasets_unchanged, 1);
+  /* The unknown licence is now known: a mapping, no longer a warning. */
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding WHERE rule ="
+                              " 'map.license' AND severity = 'warning'"),
+                   0);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding WHERE rule ="
+                              " 'map.contributor' AND severity = 'warning'"),
+                   0);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding WHERE rule LIKE"
+                              " 'map.%' AND severity = 'warning'"),
+                   0);
+  /* The check stage now sees a licence from the list. */
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding WHERE rule ="
+                              " 'check.license'"),
+                   0);
+  /* The same profile again: back to 304. */
+  r = run(f);
+  assert_int_equal(r->counts.pages_not_modified, 1);
+}
+
+static void broken_source_profile_fails_only_that_source(void **state)
+{
+  fixture *f = *state;
+  char profiles[600];
+
+  own_profiles(f, profiles, sizeof(profiles));
+  write_conf(profiles, "bad", "# fine\nlicense-alias only-one-field\n");
+  serve_page(f, "/a", 0, 2, NULL, NULL);
+  serve_page(f, "/b", 10, 2, NULL, NULL);
+  add_source(f, "good", "01", "/a");
+  add_source(f, "bad", "02", "/b");
+  run(f);
+  assert_string_equal(f->reports[0].status, HV_RUN_OK);
+  assert_int_equal(f->reports[0].counts.datasets_new, 2);
+  assert_string_equal(f->reports[1].status, HV_RUN_FAILED);
+  assert_contains(f->reports[1].message, "sources/bad.conf:2:");
+  assert_int_equal(f->reports[1].counts.requests, 0);
+  assert_int_equal(hv_fault_server_hits(f->srv, "/b"), 0);
+}
+
+static void missing_profile_directory_is_an_error(void **state)
+{
+  fixture *f = *state;
+  hv_error err = HV_ERROR_INIT;
+  char dir[600];
+
+  snprintf(dir, sizeof(dir), "%s/no-such-profiles", f->dir);
+  f->opts.profiles_dir = dir;
+  serve_page(f, "/a", 0, 2, NULL, NULL);
+  add_source(f, "a", "01", "/a");
+  assert_int_equal(hv_harvest_run(f->store, f->sources, f->n_sources,
+                                  &f->opts, &f->reports, &err),
+                   HV_EIO);
+  assert_contains(err.msg, "no-such-profiles/dcat-ap-de");
+  assert_int_equal(hv_fault_server_hits(f->srv, "/a"), 0);
+}
+
+#define CLEAN HV_FIXTURES_DIR "/check/clean.ttl"
+
+/* The check stage's violations (the variants lack descriptions, one has
+ * an unknown licence) keep datasets out of the files when withheld. */
+static void withheld_violations_stay_out_of_the_files(void **state)
+{
+  fixture *f = *state;
+  hv_files_stats stats;
+  hv_error err = HV_ERROR_INIT;
+  char nt[700];
+  char *a;
+
+  serve_fixture(f, "/q", VARIANTS, NULL);
+  serve_fixture(f, "/clean", CLEAN, NULL);
+  add_source(f, "nrw", "05", "/q");
+  add_source(f, "clean", "02", "/clean");
+  run(f);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM dataset WHERE"
+                              " violations > 0"),
+                   3);
+  HV_ASSERT_OK(hv_files_sink_write_published(f->store, 0, f->dir, 1, &stats,
+                                             &err),
+               &err);
+  assert_int_equal(stats.datasets, 1);
+  assert_int_equal(stats.withheld, 3);
+  snprintf(nt, sizeof(nt), "%s/catalog.nt", f->dir);
+  assert_non_null(a = hv_test_read_file(nt, NULL));
+  assert_null(strstr(a, "<http://example.org/q/luft>"));
+  assert_contains(a, "<https://daten.musterhausen.de/ds/1>");
+  hv_free(a);
+  /* publish (the default) keeps them, findings and all. */
+  HV_ASSERT_OK(hv_files_sink_write_published(f->store, 0, f->dir, 0, &stats,
+                                             &err),
+               &err);
+  assert_int_equal(stats.datasets, 4);
+  assert_int_equal(stats.withheld, 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -842,6 +1237,12 @@ int main(void)
       T(one_failing_source_does_not_stop_others),
       T(ledger_counts_per_state),
       T(files_sink_is_deterministic),
+      T(stored_payload_is_the_mapped_form_with_findings),
+      T(quality_report_counts_findings),
+      T(source_profile_change_decodes_again),
+      T(broken_source_profile_fails_only_that_source),
+      T(missing_profile_directory_is_an_error),
+      T(withheld_violations_stay_out_of_the_files),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
