@@ -40,6 +40,8 @@ static const char main_usage[] =
     "  report volumes                per-state volumes from the ledger\n"
     "  demo                          harvest the bundled sample handover "
     "points\n"
+    "  serve --config FILE           the daemon: schedules, admin API, page\n"
+    "  token create|list|revoke      admin API tokens\n"
     "\n"
     "Global options:\n"
     "  --db PATH      store file (default $GOVHARVEST_DB or govharvest.db)\n"
@@ -704,6 +706,8 @@ static const command commands[] = {
     {"run", cmd_run, "harvest sources"},
     {"report", hv__cli_report, "reports"},
     {"demo", cmd_demo, "demo harvest"},
+    {"serve", hv__cli_serve, "the harvest daemon"},
+    {"token", hv__cli_token, "admin API tokens"},
 };
 
 int hv_cli_main(int argc, char **argv)

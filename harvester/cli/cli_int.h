@@ -46,5 +46,7 @@ void hv__cli_print_json(json_t *doc);
 
 /* The command implementations outside cli.c. */
 int hv__cli_report(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_serve(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_token(cli_ctx *ctx, int argc, char **argv);
 
 #endif
