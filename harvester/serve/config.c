@@ -115,7 +115,7 @@ static int set_str(char **slot, const char *value, hv_error *err)
   return 0;
 }
 
-/* Splits "host:port" or "[v6]:port". */
+/* Splits "host:port" or "[v6]:port"; HV_EINVAL when it is neither. */
 static int parse_listen(hv_serve_config *cfg, const char *v, hv_error *err)
 {
   const char *colon, *host = v;
@@ -126,17 +126,17 @@ static int parse_listen(hv_serve_config *cfg, const char *v, hv_error *err)
   if (*v == '[') {
     const char *close = strchr(v, ']');
     if (!close || close[1] != ':')
-      return -1;
+      return HV_EINVAL;
     host = v + 1;
     host_len = (size_t)(close - host);
     colon = close + 1;
   } else {
     if (!(colon = strrchr(v, ':')))
-      return -1;
+      return HV_EINVAL;
     host_len = (size_t)(colon - v);
   }
   if (host_len == 0 || parse_int(colon + 1, 0, 65535, &port) < 0)
-    return -1;
+    return HV_EINVAL;
   if (!(copy = hv_strndup(host, host_len)))
     return hv_error_oom(err);
   hv_free(cfg->listen_host);
@@ -203,7 +203,7 @@ static int apply(hv_serve_config *cfg, const char *path, int line,
     int rc = parse_listen(cfg, v, err);
     if (rc == HV_ENOMEM)
       return rc;
-    if (rc < 0)
+    if (rc == HV_EINVAL)
       BAD("listen must be ADDRESS:PORT (e.g. 127.0.0.1:8080), not '%.60s'",
           v);
     return 0;
