@@ -15,6 +15,7 @@ packages=(
   libzstd-dev
   libcmocka-dev
   time
+  wrk
 )
 
 missing=()
