@@ -519,7 +519,7 @@ static int apply_fields(json_t *doc, hv_source *src, int creating,
       hv_cron parsed;
       hv_error cerr = HV_ERROR_INIT;
       if (hv_cron_parse(&parsed, json_string_value(v), &cerr) < 0) {
-        snprintf(msg, cap, "field 'schedule': %s", cerr.msg);
+        snprintf(msg, cap, "field 'schedule': %.400s", cerr.msg);
         return -1;
       }
       if (!(*cron = hv_strdup(json_string_value(v)))) {
@@ -1241,7 +1241,9 @@ int hv__api_start(hv_server *srv, hv_error *err)
                         "or not an address of this machine)",
                         srv->cfg.listen_host, (unsigned)srv->cfg.listen_port);
   info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+  uv_mutex_lock(&srv->mu); /* the HTTP threads already run */
   srv->port = info ? info->port : srv->cfg.listen_port;
+  uv_mutex_unlock(&srv->mu);
   return 0;
 }
 

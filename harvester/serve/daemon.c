@@ -474,11 +474,14 @@ static void on_tick(uv_timer_t *t)
 {
   hv_server *srv = t->data;
   static unsigned ticks;
+  int reload;
 
-  if (srv->reload_sources || ++ticks % RELOAD_TICKS == 0) {
-    srv->reload_sources = 0;
+  uv_mutex_lock(&srv->mu);
+  reload = srv->reload_sources || ++ticks % RELOAD_TICKS == 0;
+  srv->reload_sources = 0;
+  uv_mutex_unlock(&srv->mu);
+  if (reload)
     refresh_sources(srv);
-  }
   schedule(srv);
 }
 
@@ -601,17 +604,17 @@ static void on_hup(uv_signal_t *h, int signum)
                             "db, listen, api_threads and connection_timeout "
                             "take effect after a restart"));
   /* Keep what only a restart can change, so the settings shown are the
-   * ones in force. */
+   * ones in force. The HTTP threads read srv->cfg under mu, so every
+   * write to it happens under mu too. */
   hv_free(fresh.db_path);
-  fresh.db_path = srv->cfg.db_path;
-  srv->cfg.db_path = NULL;
   hv_free(fresh.listen_host);
+  uv_mutex_lock(&srv->mu);
+  fresh.db_path = srv->cfg.db_path;
   fresh.listen_host = srv->cfg.listen_host;
-  srv->cfg.listen_host = NULL;
+  srv->cfg.db_path = srv->cfg.listen_host = NULL;
   fresh.listen_port = srv->cfg.listen_port;
   fresh.api_threads = srv->cfg.api_threads;
   fresh.connection_timeout = srv->cfg.connection_timeout;
-  uv_mutex_lock(&srv->mu);
   hv_serve_config_fini(&srv->cfg);
   srv->cfg = fresh;
   uv_mutex_unlock(&srv->mu);

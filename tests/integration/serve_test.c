@@ -952,8 +952,12 @@ static void sigterm_stops_cleanly(void **state)
     usleep(50000);
   assert_int_equal(got, F.pid);
   F.pid = 0;
-  assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    char *t = log_text();
+    size_t n = strlen(t);
+    fprintf(stderr, "daemon log (end):\n%s\n", n > 20000 ? t + n - 20000 : t);
+    fail_msg("daemon ended with status %d", status);
+  }
   assert_true(wait_log("\"event\":\"stopping\"", 1));
   assert_true(wait_log("\"event\":\"stopped\"", 1));
 }
