@@ -296,54 +296,64 @@ static int authenticate(hv_server *srv, struct MHD_Connection *c, who *w,
 
 /* ---- sources ----------------------------------------------------------- */
 
-/* The source as JSON, with its effective schedule and last run. */
+/* What a source's JSON shows besides its row; NULL fields: look up. */
+typedef struct source_extra {
+  int preloaded;            /* 1: the two below are final */
+  const hv_run_info *last;  /* newest run or NULL */
+  const char *stored_cron;  /* cron stored with the source or NULL */
+} source_extra;
+
+/*
+ * The source as JSON, with its effective schedule and last run. Call
+ * with api_mu held. A list passes what it loaded for all sources at once
+ * in x; a single source (x NULL) is looked up here.
+ */
 static json_t *source_json(hv_server *srv, const hv_source *s,
-                           const settings *set)
+                           const settings *set, const source_extra *x)
 {
-  const char *cron, *origin;
-  char *stored = NULL;
+  const char *cron, *origin = "config";
+  char *stored = NULL, cron_copy[128] = "";
   hv_run_info *runs = NULL;
+  const hv_run_info *last = NULL;
   size_t n = 0;
   hv_error err = HV_ERROR_INIT;
-  json_t *doc, *last = json_null();
+  json_t *doc;
   int running;
 
   uv_mutex_lock(&srv->mu);
   running = hv__names_has(&srv->running, s->name) ? 2
             : hv__names_has(&srv->queued, s->name) ? 1
                                                    : 0;
+  /* cron points into the configuration: copy it while it is valid. */
+  if ((cron = hv_serve_config_schedule(&srv->cfg, s->name)))
+    snprintf(cron_copy, sizeof(cron_copy), "%s", cron);
   uv_mutex_unlock(&srv->mu);
-  origin = "config";
-  {
-    char cron_copy[128] = "";
-    uv_mutex_lock(&srv->mu);
-    cron = hv_serve_config_schedule(&srv->cfg, s->name);
-    if (cron)
-      snprintf(cron_copy, sizeof(cron_copy), "%s", cron);
-    uv_mutex_unlock(&srv->mu);
-    if (!cron_copy[0]) {
-      hv_store_schedule_get(srv->api_store, s->id, &stored, &err);
-      origin = stored ? "source" : "default";
-      snprintf(cron_copy, sizeof(cron_copy), "%s",
-               stored ? stored : set->default_cron);
-    }
+  if (x && x->preloaded) {
+    last = x->last;
+  } else {
     if (hv_store_run_info_list(srv->api_store, NULL, s->name, 0, 1, &runs,
                                &n, &err) == 0 &&
         n > 0)
-      last = run_json(&runs[0]);
-    doc = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:i, s:b, s:I, s:s, "
-                    "s:s, s:s, s:o}",
-                    "name", s->name, "state", s->state, "kind", s->kind,
-                    "url", s->url, "format", s->format_hint, "contributor",
-                    s->contributor_id, "priority", s->priority, "enabled",
-                    s->enabled, "created_at", (json_int_t)s->created_at,
-                    "schedule", cron_copy, "schedule_from", origin,
-                    "activity",
-                    running == 2   ? "running"
-                    : running == 1 ? "queued"
-                                   : "idle",
-                    "last_run", last);
+      last = &runs[0];
+    hv_store_schedule_get(srv->api_store, s->id, &stored, &err);
   }
+  if (!cron_copy[0]) {
+    const char *own = x && x->preloaded ? x->stored_cron : stored;
+    origin = own ? "source" : "default";
+    snprintf(cron_copy, sizeof(cron_copy), "%s",
+             own ? own : set->default_cron);
+  }
+  doc = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:i, s:b, s:I, s:s, "
+                  "s:s, s:s, s:o}",
+                  "name", s->name, "state", s->state, "kind", s->kind, "url",
+                  s->url, "format", s->format_hint, "contributor",
+                  s->contributor_id, "priority", s->priority, "enabled",
+                  s->enabled, "created_at", (json_int_t)s->created_at,
+                  "schedule", cron_copy, "schedule_from", origin, "activity",
+                  running == 2   ? "running"
+                  : running == 1 ? "queued"
+                                 : "idle",
+                  "last_run", last ? run_json(last) : json_null());
   hv_run_info_list_free(runs, n);
   hv_free(stored);
   return doc;
@@ -353,27 +363,48 @@ static enum MHD_Result sources_list(hv_server *srv, struct MHD_Connection *c,
                                     const who *w)
 {
   hv_source *list = NULL;
-  size_t n = 0, i;
+  hv_run_info *runs = NULL;
+  hv_metric_row *crons = NULL;
+  size_t n = 0, n_runs = 0, n_crons = 0, i, r = 0, k = 0;
   hv_error err = HV_ERROR_INIT;
   settings set;
   json_t *arr = json_array();
-  enum MHD_Result ok;
+  int rc;
 
   read_settings(srv, &set);
+  /* Three queries for the whole list, not two per source: the list is
+   * what the page polls while runs are going on. */
   uv_mutex_lock(&srv->api_mu);
-  if (hv_store_source_list(srv->api_store, &list, &n, &err) < 0) {
+  rc = hv_store_source_list(srv->api_store, &list, &n, &err);
+  if (rc == 0)
+    rc = hv_store_run_info_latest(srv->api_store, &runs, &n_runs, &err);
+  if (rc == 0)
+    rc = hv_store_schedule_list(srv->api_store, &crons, &n_crons, &err);
+  if (rc < 0) {
     uv_mutex_unlock(&srv->api_mu);
     json_decref(arr);
+    hv_source_list_free(list, n);
+    hv_run_info_list_free(runs, n_runs);
+    hv_free(crons);
     return send_error(c, 500, "%s", err.msg);
   }
   for (i = 0; i < n; i++) {
+    source_extra x = {1, NULL, NULL};
+    /* runs and crons are ordered by source id; the sources by name. */
+    for (r = 0; r < n_runs && runs[r].row.source_id != list[i].id; r++)
+      ;
+    for (k = 0; k < n_crons && crons[k].value[0] != list[i].id; k++)
+      ;
+    x.last = r < n_runs ? &runs[r] : NULL;
+    x.stored_cron = k < n_crons ? crons[k].label1 : NULL;
     if (may_see(w, list[i].state))
-      json_array_append_new(arr, source_json(srv, &list[i], &set));
+      json_array_append_new(arr, source_json(srv, &list[i], &set, &x));
   }
   uv_mutex_unlock(&srv->api_mu);
   hv_source_list_free(list, n);
-  ok = send_json(c, 200, json_pack("{s:o}", "sources", arr));
-  return ok;
+  hv_run_info_list_free(runs, n_runs);
+  hv_free(crons);
+  return send_json(c, 200, json_pack("{s:o}", "sources", arr));
 }
 
 /* Loads the source name if w may see it; else queues 404. */
@@ -515,6 +546,9 @@ static int apply_fields(json_t *doc, hv_source *src, int creating,
     } else if (!json_is_string(v)) {
       snprintf(msg, cap, "field 'schedule' must be a cron string or null");
       return -1;
+    } else if (strlen(json_string_value(v)) > 64) {
+      snprintf(msg, cap, "field 'schedule' is longer than 64 characters");
+      return -1;
     } else {
       hv_cron parsed;
       hv_error cerr = HV_ERROR_INIT;
@@ -621,7 +655,7 @@ static enum MHD_Result source_write(hv_server *srv, struct MHD_Connection *c,
       hv_store_rollback(srv->api_store);
   }
   if (rc == 0)
-    out = source_json(srv, &src, &set);
+    out = source_json(srv, &src, &set, NULL);
   uv_mutex_unlock(&srv->api_mu);
   if (rc < 0) {
     status = status_of(rc);
@@ -927,7 +961,7 @@ static enum MHD_Result api(hv_server *srv, struct MHD_Connection *c,
           uv_mutex_unlock(&srv->api_mu);
           return sent;
         }
-        doc = source_json(srv, &src, &set);
+        doc = source_json(srv, &src, &set, NULL);
         uv_mutex_unlock(&srv->api_mu);
         hv_source_fini(&src);
         return send_json(c, 200, doc);

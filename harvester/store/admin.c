@@ -506,27 +506,21 @@ static void run_info_free_cb(void *list, size_t n)
   hv_run_info_list_free(list, n);
 }
 
-int hv_store_run_info_list(hv_store *s, const char *state,
-                           const char *source_name, int64_t run_id,
-                           size_t limit, hv_run_info **out, size_t *n_out,
-                           hv_error *err)
+/* The columns and joins of a run with its state and summed counts. */
+#define RUN_INFO_SELECT                                                     \
+  "SELECT r.id, r.source_id, r.source_name, r.status, r.message,"           \
+  " r.started_at, r.finished_at,"                                           \
+  " coalesce(s.state, (SELECT min(state) FROM ledger l"                     \
+  "   WHERE l.run_id = r.id), '') AS st,"                                   \
+  " " LEDGER_SUMS                                                           \
+  " FROM run r LEFT JOIN source s ON s.id = r.source_id"                    \
+  " LEFT JOIN ledger g ON g.run_id = r.id"
+
+static int run_info_query(hv_store *s, const char *sql, const char *state,
+                          const char *source_name, int64_t run_id,
+                          size_t limit, hv_run_info **out, size_t *n_out,
+                          hv_error *err)
 {
-  /* The state of a run: its source's state while the source exists (so
-   * a run that failed before its first page is still visible to the
-   * state), else the state its ledger rows were counted under. */
-  static const char sql[] =
-      "SELECT r.id, r.source_id, r.source_name, r.status, r.message,"
-      " r.started_at, r.finished_at,"
-      " coalesce(s.state, (SELECT min(state) FROM ledger l"
-      "   WHERE l.run_id = r.id), '') AS st,"
-      " " LEDGER_SUMS
-      " FROM run r LEFT JOIN source s ON s.id = r.source_id"
-      " LEFT JOIN ledger g ON g.run_id = r.id"
-      " WHERE (?1 IS NULL OR r.source_name = ?1)"
-      " AND (?2 <= 0 OR r.id = ?2)"
-      " GROUP BY r.id"
-      " HAVING (?3 IS NULL OR st = ?3)"
-      " ORDER BY r.id DESC LIMIT ?4";
   sqlite3_stmt *st = NULL;
   void *list = NULL;
   size_t n = 0;
@@ -549,6 +543,38 @@ int hv_store_run_info_list(hv_store *s, const char *state,
 cleanup:
   sqlite3_finalize(st);
   return rc;
+}
+
+int hv_store_run_info_list(hv_store *s, const char *state,
+                           const char *source_name, int64_t run_id,
+                           size_t limit, hv_run_info **out, size_t *n_out,
+                           hv_error *err)
+{
+  /* The state of a run: its source's state while the source exists (so
+   * a run that failed before its first page is still visible to the
+   * state), else the state its ledger rows were counted under. */
+  return run_info_query(s,
+                        RUN_INFO_SELECT
+                        " WHERE (?1 IS NULL OR r.source_name = ?1)"
+                        " AND (?2 <= 0 OR r.id = ?2)"
+                        " GROUP BY r.id"
+                        " HAVING (?3 IS NULL OR st = ?3)"
+                        " ORDER BY r.id DESC LIMIT ?4",
+                        state, source_name, run_id, limit, out, n_out, err);
+}
+
+int hv_store_run_info_latest(hv_store *s, hv_run_info **out, size_t *n_out,
+                             hv_error *err)
+{
+  return run_info_query(s,
+                        RUN_INFO_SELECT
+                        " WHERE r.id IN (SELECT max(id) FROM run"
+                        "   WHERE ?1 IS NULL AND ?2 <= 0"
+                        "   GROUP BY source_id)"
+                        " GROUP BY r.id"
+                        " HAVING (?3 IS NULL OR st = ?3)"
+                        " ORDER BY r.source_id LIMIT ?4",
+                        NULL, NULL, 0, 0, out, n_out, err);
 }
 
 /* ---- metrics ----------------------------------------------------------- */
@@ -646,4 +672,13 @@ int hv_store_catalog_stamp(hv_store *s, int64_t *count_out,
 cleanup:
   sqlite3_finalize(st);
   return rc;
+}
+
+int hv_store_schedule_list(hv_store *s, hv_metric_row **out, size_t *n_out,
+                           hv_error *err)
+{
+  return metric_query(s,
+                      "SELECT cron, '', source_id FROM source_schedule"
+                      " ORDER BY source_id",
+                      "list schedules", out, n_out, err);
 }

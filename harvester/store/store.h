@@ -395,6 +395,13 @@ int hv_store_run_info_list(hv_store *s, const char *state,
                            hv_error *err);
 void hv_run_info_list_free(hv_run_info *rows, size_t n);
 
+/*
+ * The newest run of every source that has one (runs of removed sources
+ * included), ordered by source id. Free with hv_run_info_list_free.
+ */
+int hv_store_run_info_latest(hv_store *s, hv_run_info **out, size_t *n_out,
+                             hv_error *err);
+
 /* One labelled count for the metrics page. */
 typedef struct hv_metric_row {
   char label1[72]; /* e.g. source name, state or status */
@@ -415,6 +422,13 @@ int hv_store_metric_pages(hv_store *s, hv_metric_row **out, size_t *n_out,
                           hv_error *err);
 int hv_store_metric_datasets(hv_store *s, hv_metric_row **out, size_t *n_out,
                              hv_error *err);
+
+/*
+ * Every stored per-source cron: label1 the expression, value[0] the
+ * source id, ordered by source id. Free with hv_free.
+ */
+int hv_store_schedule_list(hv_store *s, hv_metric_row **out, size_t *n_out,
+                           hv_error *err);
 
 /*
  * The newest changed_run and updated_at over active datasets of the

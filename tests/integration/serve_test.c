@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "demo/static_server.h"
+#include "tools/fault_server.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/hash.h"
@@ -45,6 +46,7 @@ typedef struct fixture {
   char *dir;
   char db[600], conf[600], log[600];
   hv_static_server *www;
+  hv_fault_server *slow; /* answers after a delay */
   uint16_t port;     /* the daemon's */
   pid_t pid;
   char tok05[80], tok11[80], admin[80];
@@ -366,6 +368,7 @@ static int group_setup(void **state)
   write_catalog();
   snprintf(args, sizeof(args), "%s/www", F.dir);
   HV_ASSERT_OK(hv_static_server_start(&F.www, args, 0, 1, &err), &err);
+  HV_ASSERT_OK(hv_fault_server_start(&F.slow, &err), &err);
   snprintf(F.src_url, sizeof(F.src_url), "http://127.0.0.1:%u/be/catalog.ttl",
            (unsigned)hv_static_server_port(F.www));
 
@@ -404,6 +407,7 @@ static int group_teardown(void **state)
     waitpid(F.pid, &status, 0);
   }
   hv_static_server_stop(F.www);
+  hv_fault_server_stop(F.slow);
   hv_test_rmtree(F.dir);
   hv_free(F.dir);
   curl_global_cleanup();
@@ -879,6 +883,87 @@ static void catalog_is_served_with_validators(void **state)
   expect(&r, 400, "page must be a number");
 }
 
+/* The value of the sample line "name value" in the /metrics page. */
+static long metric(const char *name)
+{
+  reply r;
+  char line[200];
+  const char *p;
+  long v = -1;
+
+  snprintf(line, sizeof(line), "\n%s", name); /* not the HELP line */
+  http(&r, "GET", "/metrics", NULL, NULL, NULL);
+  assert_int_equal(r.status, 200);
+  p = strstr(r.body.ptr, line);
+  if (p)
+    v = strtol(p + strlen(line), NULL, 10);
+  reply_fini(&r);
+  return v;
+}
+
+static void runs_never_overlap_and_keep_to_the_limit(void **state)
+{
+  static const char *const names[] = {"slow-a", "slow-b", "slow-c"};
+  char body[600], url[200], path[100], ttl[400];
+  hv_error err = HV_ERROR_INIT;
+  hv_fault_step step;
+  json_t *run;
+  reply r;
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < 3; i++) {
+    snprintf(path, sizeof(path), "/%s.ttl", names[i]);
+    snprintf(ttl, sizeof(ttl),
+             "<http://slow.example/%s> a "
+             "<http://www.w3.org/ns/dcat#Dataset> .\n",
+             names[i]);
+    memset(&step, 0, sizeof(step));
+    step.content_type = "text/turtle";
+    step.body = ttl;
+    step.len = strlen(ttl);
+    step.delay_ms = 1500;
+    HV_ASSERT_OK(hv_fault_server_route(F.slow, path, &step, 1, &err), &err);
+    snprintf(body, sizeof(body),
+             "{\"name\": \"%s\", \"state\": \"bund\", \"url\": \"%s\"}",
+             names[i], hv_fault_server_url(F.slow, path, url, sizeof(url)));
+    http(&r, "POST", "/api/sources", F.admin, body, NULL);
+    expect(&r, 201, names[i]);
+  }
+  hv_fault_server_reset_max_inflight(F.slow);
+  http(&r, "POST", "/api/sources/slow-a/run", F.admin, "", NULL);
+  expect(&r, 202, "queued");
+  /* The same source again, queued or running: refused. */
+  http(&r, "POST", "/api/sources/slow-a/run", F.admin, "", NULL);
+  expect(&r, 409, "source 'slow-a' is already running or queued");
+  http(&r, "POST", "/api/sources/slow-b/run", F.admin, "", NULL);
+  expect(&r, 202, NULL);
+  http(&r, "POST", "/api/sources/slow-c/run", F.admin, "", NULL);
+  expect(&r, 202, NULL);
+  usleep(700000);
+  /* max_concurrent_runs = 2: the third waits for a slot. */
+  assert_int_equal(metric("govharvest_daemon_runs_running "), 2);
+  assert_int_equal(metric("govharvest_daemon_runs_queued "), 1);
+  http(&r, "GET", "/api/sources/slow-c", F.admin, NULL, NULL);
+  expect(&r, 200, "\"activity\":\"queued\"");
+  http(&r, "GET", "/api/sources/slow-a", F.admin, NULL, NULL);
+  expect(&r, 200, "\"activity\":\"running\"");
+  http(&r, "DELETE", "/api/sources/slow-a", F.admin, NULL, NULL);
+  expect(&r, 409, "is running");
+  for (i = 0; i < 3; i++) {
+    run = wait_run(names[i], F.admin);
+    assert_string_equal(json_string_value(json_object_get(run, "status")),
+                        "ok");
+    assert_int_equal(count_of(run, "datasets_new"), 1);
+    json_decref(run);
+  }
+  assert_int_equal(hv_fault_server_max_inflight(F.slow), 2);
+  for (i = 0; i < 3; i++) {
+    snprintf(path, sizeof(path), "/%s.ttl", names[i]);
+    assert_int_equal(hv_fault_server_hits(F.slow, path), 1);
+  }
+}
+
 /* Connects a raw client to the daemon. */
 static int raw_connect(void)
 {
@@ -999,6 +1084,7 @@ int main(void)
       cmocka_unit_test(changes_are_audited),
       cmocka_unit_test(metrics_count_runs_pages_and_datasets),
       cmocka_unit_test(catalog_is_served_with_validators),
+      cmocka_unit_test(runs_never_overlap_and_keep_to_the_limit),
       cmocka_unit_test(slow_clients_do_not_block_others),
       cmocka_unit_test(sigterm_stops_cleanly),
       cmocka_unit_test(bad_config_is_refused_with_file_and_line),
