@@ -1026,11 +1026,32 @@ static void slow_clients_do_not_block_others(void **state)
 
 static void sigterm_stops_cleanly(void **state)
 {
-  double end;
+  static const char ttl[] =
+      "<http://slow.example/slow-a> a <http://www.w3.org/ns/dcat#Dataset> .\n";
+  hv_error err = HV_ERROR_INIT;
+  hv_fault_step step;
+  double end, t0;
   int status = -1;
   pid_t got = 0;
+  char *t;
+  reply r;
 
   (void)state;
+  /* A run whose page takes 5 s is in flight when SIGTERM comes. */
+  memset(&step, 0, sizeof(step));
+  step.content_type = "text/turtle";
+  step.body = ttl;
+  step.len = sizeof(ttl) - 1;
+  step.delay_ms = 5000;
+  HV_ASSERT_OK(hv_fault_server_route(F.slow, "/slow-a.ttl", &step, 1, &err),
+               &err);
+  http(&r, "POST", "/api/sources/slow-a/run", F.admin, "", NULL);
+  expect(&r, 202, NULL);
+  end = now_s() + 5;
+  while (hv_fault_server_hits(F.slow, "/slow-a.ttl") == 0 && now_s() < end)
+    usleep(20000);
+  assert_int_equal(hv_fault_server_hits(F.slow, "/slow-a.ttl"), 1);
+  t0 = now_s();
   assert_int_equal(kill(F.pid, SIGTERM), 0);
   end = now_s() + 10;
   while (now_s() < end && (got = waitpid(F.pid, &status, WNOHANG)) == 0)
@@ -1038,13 +1059,22 @@ static void sigterm_stops_cleanly(void **state)
   assert_int_equal(got, F.pid);
   F.pid = 0;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    char *t = log_text();
-    size_t n = strlen(t);
+    size_t n;
+    t = log_text();
+    n = strlen(t);
     fprintf(stderr, "daemon log (end):\n%s\n", n > 20000 ? t + n - 20000 : t);
     fail_msg("daemon ended with status %d", status);
   }
-  assert_true(wait_log("\"event\":\"stopping\"", 1));
+  /* It stopped well before the page would have come. */
+  assert_true(now_s() - t0 < 4);
+  assert_true(wait_log("\"runs_in_progress\":1", 1));
   assert_true(wait_log("\"event\":\"stopped\"", 1));
+  /* The run ended as failed (nothing deleted) and says why. */
+  t = log_text();
+  assert_non_null(strstr(t, "\"source\":\"slow-a\",\"run\":"));
+  assert_non_null(strstr(strstr(t, "\"source\":\"slow-a\",\"run\":"),
+                         "\"status\":\"failed\""));
+  hv_free(t);
 }
 
 static void bad_config_is_refused_with_file_and_line(void **state)
