@@ -748,7 +748,7 @@ static enum MHD_Result source_trigger(hv_server *srv, struct MHD_Connection *c,
   return sent;
 }
 
-/* ---- runs, reports, audit -------------------------------------------------- */
+/* ---- runs, reports, audit ------------------------------------------------ */
 
 static enum MHD_Result runs_list(hv_server *srv, struct MHD_Connection *c,
                                  const who *w, const char *source,
@@ -1239,7 +1239,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 int hv__api_start(hv_server *srv, hv_error *err)
 {
   struct sockaddr_storage ss;
-  socklen_t slen;
   const union MHD_DaemonInfo *info;
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 
@@ -1252,7 +1251,6 @@ int hv__api_start(hv_server *srv, hv_error *err)
       return hv_error_set(err, HV_EINVAL, "listen address '%s' is not an "
                           "IPv6 address", srv->cfg.listen_host);
     flags |= MHD_USE_IPv6;
-    slen = sizeof(*a6);
   } else {
     struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
     a4->sin_family = AF_INET;
@@ -1260,9 +1258,7 @@ int hv__api_start(hv_server *srv, hv_error *err)
     if (inet_pton(AF_INET, srv->cfg.listen_host, &a4->sin_addr) != 1)
       return hv_error_set(err, HV_EINVAL, "listen address '%s' is not an "
                           "IPv4 address", srv->cfg.listen_host);
-    slen = sizeof(*a4);
   }
-  (void)slen;
   srv->mhd = MHD_start_daemon(
       flags, srv->cfg.listen_port, NULL, NULL, on_request, srv,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

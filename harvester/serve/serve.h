@@ -47,10 +47,10 @@
 /*
  * A five-field cron expression (minute hour day-of-month month
  * day-of-week) as bit sets. Fields take *, N, N-M, N-M/S, a star with
- * a step (every S) and comma lists; months and weekdays also take names (jan, mon); weekday 7 is
- * Sunday like 0. @hourly, @daily, @weekly, @monthly and @yearly are
- * shorthands. When both day fields are restricted a day matching either
- * one fires, as in every cron.
+ * a step (every S) and comma lists; months and weekdays also take names
+ * (jan, mon); weekday 7 is Sunday like 0. @hourly, @daily, @weekly,
+ * @monthly and @yearly are shorthands. When both day fields are
+ * restricted a day matching either one fires, as in every cron.
  */
 typedef struct hv_cron {
   uint64_t minutes;  /* bit m: minute m (0..59) */

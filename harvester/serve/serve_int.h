@@ -99,7 +99,7 @@ void hv__serve_sources_changed(hv_server *srv);
  * fields (may be NULL). Any thread. */
 void hv__serve_log(const char *level, const char *event, json_t *fields);
 
-/* ---- HTTP (api.c) --------------------------------------------------------- */
+/* ---- HTTP (api.c) ------------------------------------------------------ */
 
 /* Starts the HTTP server on the configured address; sets srv->port. */
 int hv__api_start(hv_server *srv, hv_error *err);

@@ -76,7 +76,7 @@ auth="Authorization: Bearer $admin"
 lat() { # phase file: p50 p99 max req/s
   awk -v phase="$1" '
     /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
-    /^ +Latency / { max = $4 } /^Requests\/sec/ { rps = $2 }
+    /^ +Latency +[0-9]/ { max = $4 } /^Requests\/sec/ { rps = $2 }
     /Non-2xx/ { bad = $NF }
     END { printf "   %-28s p50 %-9s p99 %-9s max %-9s %8s req/s%s\n",
                  phase, p50, p99, max, rps, bad ? "  NON-2XX: " bad : "" }' "$2"
