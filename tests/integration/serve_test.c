@@ -514,6 +514,25 @@ static void missing_and_wrong_tokens_are_refused(void **state)
   expect(&r, 401, "token is not known");
 }
 
+static void a_revoked_token_stops_working(void **state)
+{
+  char tok[80], out[200];
+  reply r;
+
+  (void)state;
+  read_token("token create --state 02", tok, sizeof(tok));
+  http(&r, "GET", "/api/whoami", tok, NULL, NULL);
+  expect(&r, 200, "\"scope\":\"02\"");
+  /* The fourth token made: 11, 05, admin, then this one. */
+  assert_int_equal(gh(out, sizeof(out), "token revoke 4"), 0);
+  assert_contains(out, "token 4 revoked");
+  http(&r, "GET", "/api/whoami", tok, NULL, NULL);
+  expect(&r, 401, "token is not known or was revoked");
+  assert_int_equal(gh(out, sizeof(out), "token revoke 4"), 1);
+  assert_int_equal(gh(out, sizeof(out), "token list"), 0);
+  assert_contains(out, "revoked");
+}
+
 static void catch_up_runs_once_after_downtime(void **state)
 {
   json_t *run;
@@ -1105,6 +1124,7 @@ int main(void)
       cmocka_unit_test(health_and_readiness),
       cmocka_unit_test(tokens_are_stored_only_as_hashes),
       cmocka_unit_test(missing_and_wrong_tokens_are_refused),
+      cmocka_unit_test(a_revoked_token_stops_working),
       cmocka_unit_test(catch_up_runs_once_after_downtime),
       cmocka_unit_test(a_state_registers_checks_and_runs_its_source),
       cmocka_unit_test(another_states_sources_stay_hidden),
