@@ -118,6 +118,13 @@ async function loadSources() {
     body.append(tr);
     if (s.activity !== 'idle') busy = true;
   }
+  if (!data.sources.length) {
+    const tr = el('tr');
+    const td = el('td', 'No sources yet: register an endpoint below.');
+    td.colSpan = 9;
+    tr.append(td);
+    body.append(tr);
+  }
   clearTimeout(pollTimer);
   if (busy) pollTimer = setTimeout(refresh, 1000);
 }
