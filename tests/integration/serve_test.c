@@ -941,7 +941,7 @@ static void runs_never_overlap_and_keep_to_the_limit(void **state)
     step.content_type = "text/turtle";
     step.body = ttl;
     step.len = strlen(ttl);
-    step.delay_ms = 1500;
+    step.delay_ms = 3000;
     HV_ASSERT_OK(hv_fault_server_route(F.slow, path, &step, 1, &err), &err);
     snprintf(body, sizeof(body),
              "{\"name\": \"%s\", \"state\": \"bund\", \"url\": \"%s\"}",
@@ -1022,7 +1022,8 @@ static void slow_clients_do_not_block_others(void **state)
   http(&r, "GET", "/api/whoami", F.tok05, NULL, NULL);
   t = now_s() - t0;
   expect(&r, 200, "\"scope\":\"05\"");
-  if (t > 0.5)
+  /* Well under the 2 s after which the stalled ones are dropped. */
+  if (t > 1.5)
     fail_msg("a request behind stalled clients took %.2f s", t);
 
   /* The connection timeout (2 s) closes the stalled connections. */
