@@ -16,6 +16,7 @@ packages=(
   libcmocka-dev
   time
   chromium
+  wrk
 )
 
 missing=()

@@ -43,6 +43,8 @@ static const char main_usage[] =
     "  validate FILE|URL             map and check one document, no store\n"
     "  demo                          harvest the bundled sample handover "
     "points\n"
+    "  serve --config FILE           the daemon: schedules, admin API, page\n"
+    "  token create|list|revoke      admin API tokens\n"
     "\n"
     "Global options:\n"
     "  --db PATH      store file (default $GOVHARVEST_DB or govharvest.db)\n"
@@ -731,6 +733,8 @@ static const command commands[] = {
     {"state", hv__cli_state, "states and central handover points"},
     {"validate", hv__cli_validate, "map and check one document"},
     {"demo", cmd_demo, "demo harvest"},
+    {"serve", hv__cli_serve, "the harvest daemon"},
+    {"token", hv__cli_token, "admin API tokens"},
 };
 
 int hv_cli_main(int argc, char **argv)

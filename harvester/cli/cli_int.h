@@ -51,4 +51,7 @@ int hv__cli_state(cli_ctx *ctx, int argc, char **argv);
 int hv__cli_validate(cli_ctx *ctx, int argc, char **argv);
 int hv__cli_report_quality(cli_ctx *ctx, int argc, char **argv);
 
+int hv__cli_serve(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_token(cli_ctx *ctx, int argc, char **argv);
+
 #endif

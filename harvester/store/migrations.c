@@ -158,6 +158,35 @@ const hv__store_migration hv__store_migrations[] = {
      "  DELETE FROM finding WHERE dataset_id = new.id;"
      "  UPDATE dataset SET violations = 0, warnings = 0 WHERE id = new.id;"
      "END;"},
+    {"create api tokens, audit trail and source schedules",
+     /* Only the SHA-256 of a token is kept: a copy of the store gives no
+      * way into the admin API. scope is a state key or 'admin'. */
+     "CREATE TABLE api_token ("
+     "  id INTEGER PRIMARY KEY,"
+     "  hash TEXT NOT NULL UNIQUE,"
+     "  scope TEXT NOT NULL,"
+     "  label TEXT,"
+     "  created_at INTEGER NOT NULL,"
+     "  revoked_at INTEGER"
+     ");"
+     /* The audit trail names its actor by token id and scope, and keeps
+      * them after the token is revoked. */
+     "CREATE TABLE audit ("
+     "  id INTEGER PRIMARY KEY,"
+     "  at INTEGER NOT NULL,"
+     "  token_id INTEGER,"
+     "  actor TEXT NOT NULL,"
+     "  action TEXT NOT NULL,"
+     "  target TEXT,"
+     "  state TEXT,"
+     "  detail TEXT"
+     ");"
+     "CREATE INDEX audit_by_state ON audit(state, id);"
+     "CREATE TABLE source_schedule ("
+     "  source_id INTEGER PRIMARY KEY"
+     "    REFERENCES source(id) ON DELETE CASCADE,"
+     "  cron TEXT NOT NULL"
+     ");"},
 };
 
 const size_t hv__store_migration_count =

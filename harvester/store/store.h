@@ -444,4 +444,153 @@ int hv_store_report_quality(hv_store *s, const char *source,
                             hv_error *err);
 void hv_quality_report_free(hv_quality_report *r); /* NULL-safe */
 
+
+/* ---- admin: API tokens, audit trail, schedules (store/admin.c) -------- */
+
+/* A token's scope: a state key ("01".."16", "bund") or "admin". */
+#define HV_SCOPE_ADMIN "admin"
+
+/* Printed tokens are "ghv_" and 64 hex digits. */
+#define HV_TOKEN_LEN 68
+
+typedef struct hv_token_info {
+  int64_t id;
+  char scope[8];      /* state key or "admin" */
+  char *label;        /* NULL or the operator's note */
+  int64_t created_at; /* unix seconds */
+  int64_t revoked_at; /* 0 while valid */
+} hv_token_info;
+
+void hv_token_info_fini(hv_token_info *t); /* NULL-safe */
+
+/*
+ * Creates a token for scope (a state key or HV_SCOPE_ADMIN; else
+ * HV_EINVAL) with an optional label. The secret is written to token_out
+ * and exists nowhere else: only its SHA-256 is stored. *id_out may be
+ * NULL.
+ */
+int hv_store_token_create(hv_store *s, const char *scope, const char *label,
+                          char token_out[HV_TOKEN_LEN + 1], int64_t *id_out,
+                          hv_error *err);
+
+/*
+ * Finds the valid (not revoked) token whose secret is token. Fills *out
+ * (caller runs hv_token_info_fini) or returns HV_ENOTFOUND.
+ */
+int hv_store_token_lookup(hv_store *s, const char *token, hv_token_info *out,
+                          hv_error *err);
+
+/* All tokens, oldest first; free with hv_token_list_free. */
+int hv_store_token_list(hv_store *s, hv_token_info **out, size_t *n_out,
+                        hv_error *err);
+void hv_token_list_free(hv_token_info *list, size_t n);
+
+/* Marks token id revoked; HV_ENOTFOUND if no valid token has that id. */
+int hv_store_token_revoke(hv_store *s, int64_t id, hv_error *err);
+
+typedef struct hv_audit_row {
+  int64_t id;
+  int64_t at;       /* unix seconds */
+  int64_t token_id; /* 0 for the command line */
+  char *actor;      /* "token 3 (05)", "cli" */
+  char *action;     /* "source.create", "run.trigger", ... */
+  char *target;     /* source name or NULL */
+  char *state;      /* state the change concerns, or NULL */
+  char *detail;     /* JSON text or NULL */
+} hv_audit_row;
+
+/* Appends one audit row stamped now; any string but actor/action NULL. */
+int hv_store_audit_add(hv_store *s, int64_t token_id, const char *actor,
+                       const char *action, const char *target,
+                       const char *state, const char *detail, hv_error *err);
+
+/*
+ * Newest first, at most limit rows (0: all), of one state (NULL: all).
+ * Free with hv_audit_list_free.
+ */
+int hv_store_audit_list(hv_store *s, const char *state, size_t limit,
+                        hv_audit_row **out, size_t *n_out, hv_error *err);
+void hv_audit_list_free(hv_audit_row *rows, size_t n);
+
+/*
+ * Rewrites the stored fields of the source named src->name (state, kind,
+ * url, format hint, contributor, priority, enabled) after validating
+ * them. The name and id never change. HV_ENOTFOUND, HV_EINVAL.
+ */
+int hv_store_source_update(hv_store *s, const hv_source *src, hv_error *err);
+
+/*
+ * A source's own cron expression: *out is an hv_malloc'd copy (caller
+ * frees) or NULL when it has none. The text is not checked here.
+ */
+int hv_store_schedule_get(hv_store *s, int64_t source_id, char **out,
+                          hv_error *err);
+/* Sets (cron not NULL) or clears (NULL) a source's cron expression. */
+int hv_store_schedule_set(hv_store *s, int64_t source_id, const char *cron,
+                          hv_error *err);
+
+/* A run with what the API shows of it. */
+typedef struct hv_run_info {
+  hv_run_row row;
+  char *source_name;
+  char state[8];           /* the ledger's state, or "" before a page */
+  hv_ledger_counts counts; /* sum of its ledger rows */
+} hv_run_info;
+
+/*
+ * Newest first, at most limit (0: all) runs, optionally only of one
+ * source (name, or NULL) and of sources of one state (NULL: all; a run
+ * belongs to its source's current state, or its ledger's state once the
+ * source is gone). run_id > 0 selects that one run. Free with
+ * hv_run_info_list_free.
+ */
+int hv_store_run_info_list(hv_store *s, const char *state,
+                           const char *source_name, int64_t run_id,
+                           size_t limit, hv_run_info **out, size_t *n_out,
+                           hv_error *err);
+void hv_run_info_list_free(hv_run_info *rows, size_t n);
+
+/*
+ * The newest run of every source that has one (runs of removed sources
+ * included), ordered by source id. Free with hv_run_info_list_free.
+ */
+int hv_store_run_info_latest(hv_store *s, hv_run_info **out, size_t *n_out,
+                             hv_error *err);
+
+/* One labelled count for the metrics page. */
+typedef struct hv_metric_row {
+  char label1[72]; /* e.g. source name, state or status */
+  char label2[16]; /* second label (status) or "" */
+  int64_t value[3];
+} hv_metric_row;
+
+/*
+ * Metric queries, each a list freed with hv_free:
+ *  - runs: label1 status, value[0] runs;
+ *  - pages: label1 source name, value fetched / not modified / failed
+ *    summed over the ledger;
+ *  - datasets: label1 state, label2 status, value[0] datasets.
+ */
+int hv_store_metric_runs(hv_store *s, hv_metric_row **out, size_t *n_out,
+                         hv_error *err);
+int hv_store_metric_pages(hv_store *s, hv_metric_row **out, size_t *n_out,
+                          hv_error *err);
+int hv_store_metric_datasets(hv_store *s, hv_metric_row **out, size_t *n_out,
+                             hv_error *err);
+
+/*
+ * Every stored per-source cron: label1 the expression, value[0] the
+ * source id, ordered by source id. Free with hv_free.
+ */
+int hv_store_schedule_list(hv_store *s, hv_metric_row **out, size_t *n_out,
+                           hv_error *err);
+
+/*
+ * The newest changed_run and updated_at over active datasets of the
+ * catalog and their count, for the served catalog's validators.
+ */
+int hv_store_catalog_stamp(hv_store *s, int64_t *count_out,
+                           int64_t *changed_out, int64_t *updated_out,
+                           hv_error *err);
+
 #endif
