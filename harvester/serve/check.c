@@ -14,6 +14,7 @@
 
 #include "decode/page.h"
 #include "fetch/fetch.h"
+#include "harvest/assess.h"
 #include "map/map.h"
 #include "util/alloc.h"
 
@@ -150,12 +151,12 @@ int hv__check_endpoint(hv_server *srv, const char *url,
         "identifier", d->identifier, "modified", d->modified,
         "distributions", (json_int_t)d->distributions, "triples",
         (json_int_t)d->graph.len);
-    if (srv->profile) {
+    {
       hv_graph mapped;
       size_t before = findings.len;
       hv_graph_init(&mapped);
-      if (hv_map_dataset(srv->profile, NULL, &d->graph, d->uri, &mapped,
-                         &findings, &derr) == 0)
+      if (hv_assess_dataset(srv->profile, NULL, &d->graph, d->uri, &mapped,
+                            &findings, &derr) == 0)
         json_object_set_new(item, "findings",
                             findings_json(&findings, before, &budget));
       hv_graph_fini(&mapped);
@@ -177,7 +178,7 @@ int hv__check_endpoint(hv_server *srv, const char *url,
                   (json_int_t)page.n_datasets, "paged",
                   page.next_url != NULL, "next_page", page.next_url,
                   "warning", page.warning, "sample", sample, "rejected",
-                  rejected, "mapped", srv->profile != NULL, "seconds",
+                  rejected, "mapped", 1, "seconds",
                   o.seconds);
 
 done:

@@ -49,7 +49,7 @@ void hv_serve_config_fini(hv_serve_config *cfg)
   hv_free(cfg->db_path);
   hv_free(cfg->listen_host);
   hv_free(cfg->default_cron);
-  hv_free(cfg->profile_dir);
+  hv_free(cfg->profiles_dir);
   hv_free(cfg->catalog_base);
   for (i = 0; i < cfg->n_schedules; i++) {
     hv_free(cfg->schedules[i].source);
@@ -255,8 +255,8 @@ static int apply(hv_serve_config *cfg, const char *path, int line,
     INT(cfg->max_body, 1024, 1LL << 32);
     return 0;
   }
-  if (strcmp(key, "profile") == 0)
-    return set_str(&cfg->profile_dir, v, err);
+  if (strcmp(key, "profiles") == 0)
+    return set_str(&cfg->profiles_dir, v, err);
   if (strcmp(key, "catalog") == 0) {
     BOOL(cfg->catalog);
     return 0;

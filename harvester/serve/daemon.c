@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harvest/assess.h"
 #include "harvest/harvest.h"
 #include "util/alloc.h"
 #include "util/hash.h"
@@ -60,6 +61,7 @@ typedef struct hv__run_job {
   hv_source src;
   char trigger[16];           /* "schedule", "catch-up", "api" */
   char *db_path;
+  char *profiles_dir;         /* the daemon's, copied: a reload may go */
   hv_harvest_opts opts;
   uv_thread_t tid;
   hv_source_report *reports;  /* one, after the thread ends */
@@ -180,6 +182,7 @@ static void job_free(hv__run_job *job)
   hv_source_fini(&job->src);
   hv_source_reports_free(job->reports, 1);
   hv_free(job->db_path);
+  hv_free(job->profiles_dir);
   hv_free(job);
 }
 
@@ -225,7 +228,10 @@ static void start_run(hv_server *srv, const char *name, const char *trigger)
   job->opts.fetch.allow_loopback = srv->cfg.allow_loopback;
   job->opts.fetch.allow_private = srv->cfg.allow_private;
   job->db_path = hv_strdup(srv->cfg.db_path);
-  listed = job->db_path && hv__names_add(&srv->running, name) == 0;
+  job->profiles_dir = hv_strdup(hv_assess_profiles_dir(srv->cfg.profiles_dir));
+  job->opts.profiles_dir = job->profiles_dir;
+  listed = job->db_path && job->profiles_dir &&
+           hv__names_add(&srv->running, name) == 0;
   if (listed)
     srv->runs_started++;
   uv_mutex_unlock(&srv->mu);
@@ -581,6 +587,11 @@ static void on_stop_signal(uv_signal_t *h, int signum)
   uv_async_send(&srv->wake);
 }
 
+static int same_or_both_null(const char *a, const char *b)
+{
+  return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
 static void on_hup(uv_signal_t *h, int signum)
 {
   hv_server *srv = h->data;
@@ -598,20 +609,23 @@ static void on_hup(uv_signal_t *h, int signum)
       strcmp(fresh.listen_host, srv->cfg.listen_host) != 0 ||
       fresh.listen_port != srv->cfg.listen_port ||
       fresh.api_threads != srv->cfg.api_threads ||
-      fresh.connection_timeout != srv->cfg.connection_timeout)
+      fresh.connection_timeout != srv->cfg.connection_timeout ||
+      !same_or_both_null(fresh.profiles_dir, srv->cfg.profiles_dir))
     hv__serve_log("warn", "reload_partial",
                   json_pack("{s:s}", "note",
-                            "db, listen, api_threads and connection_timeout "
-                            "take effect after a restart"));
+                            "db, listen, api_threads, connection_timeout "
+                            "and profiles take effect after a restart"));
   /* Keep what only a restart can change, so the settings shown are the
    * ones in force. The HTTP threads read srv->cfg under mu, so every
    * write to it happens under mu too. */
   hv_free(fresh.db_path);
   hv_free(fresh.listen_host);
+  hv_free(fresh.profiles_dir);
   uv_mutex_lock(&srv->mu);
   fresh.db_path = srv->cfg.db_path;
   fresh.listen_host = srv->cfg.listen_host;
-  srv->cfg.db_path = srv->cfg.listen_host = NULL;
+  fresh.profiles_dir = srv->cfg.profiles_dir;
+  srv->cfg.db_path = srv->cfg.listen_host = srv->cfg.profiles_dir = NULL;
   fresh.listen_port = srv->cfg.listen_port;
   fresh.api_threads = srv->cfg.api_threads;
   fresh.connection_timeout = srv->cfg.connection_timeout;
@@ -628,6 +642,7 @@ static void on_hup(uv_signal_t *h, int signum)
 
 int hv_serve_main(const char *config_path, hv_error *err)
 {
+  char digest[HV_SHA256_HEX_LEN + 1];
   hv_server *srv;
   int rc, loop_ready = 0, mu_ready = 0;
 
@@ -647,8 +662,12 @@ int hv_serve_main(const char *config_path, hv_error *err)
   if ((rc = hv_store_open(&srv->sched_store, srv->cfg.db_path, err)) < 0 ||
       (rc = hv_store_open(&srv->api_store, srv->cfg.db_path, err)) < 0)
     goto cleanup;
-  if (srv->cfg.profile_dir &&
-      (rc = hv_profile_new(&srv->profile, srv->cfg.profile_dir, err)) < 0) {
+  /* The endpoint check assesses samples as a run would; the runs load
+   * their own copy (with each source's file) in their threads. */
+  if ((rc = hv_assess_load_tables(&srv->profile, digest,
+                                  hv_assess_profiles_dir(
+                                      srv->cfg.profiles_dir),
+                                  err)) < 0) {
     hv_error_prefix(err, "profile: ");
     goto cleanup;
   }

@@ -26,7 +26,7 @@
  *   allow_private = no               # sources on private networks
  *   max_pages = 10000                # per source and run
  *   max_body = 67108864              # bytes of one harvested page
- *   profile = /usr/share/govharvest/profiles/dcat-ap-de
+ *   profiles = /usr/share/govharvest/profiles  # tables and sources/
  *   catalog = no                     # serve /catalog (Hydra-paged)
  *   catalog_page_size = 100
  *   catalog_base = http://127.0.0.1:8080   # absolute base for page IRIs
@@ -98,7 +98,8 @@ typedef struct hv_serve_config {
   int allow_private;         /* default 0 */
   int max_pages;             /* default 10000 */
   size_t max_body;           /* default 64 MiB */
-  char *profile_dir;         /* NULL: checks report no mapping findings */
+  char *profiles_dir;        /* NULL: the default of `run` (assess.h);
+                                a restart takes a new one */
   int catalog;               /* serve /catalog; default 0 */
   int catalog_page_size;     /* default 100 */
   char *catalog_base;        /* NULL: http://HOST:PORT */

@@ -67,7 +67,7 @@ db = $db
 listen = 127.0.0.1:0
 allow_loopback = yes
 jitter = 0
-profile = $root/profiles/dcat-ap-de
+profiles = $root/profiles
 CONF
 "$bin" serve --config "$work/serve.conf" 2> "$work/serve.log" &
 pids+=($!)

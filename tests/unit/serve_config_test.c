@@ -146,7 +146,7 @@ static void config_reads_every_setting(void **state)
       "allow_private = off\n"
       "max_pages = 50\n"
       "max_body = 4096\n"
-      "profile = /usr/share/govharvest/profiles/dcat-ap-de\n"
+      "profiles = /usr/share/govharvest/profiles\n"
       "catalog = true\n"
       "catalog_page_size = 10\n"
       "catalog_base = https://daten.example\n");
@@ -170,8 +170,8 @@ static void config_reads_every_setting(void **state)
   assert_int_equal(cfg.allow_private, 0);
   assert_int_equal(cfg.max_pages, 50);
   assert_int_equal(cfg.max_body, 4096);
-  assert_string_equal(cfg.profile_dir,
-                      "/usr/share/govharvest/profiles/dcat-ap-de");
+  assert_string_equal(cfg.profiles_dir,
+                      "/usr/share/govharvest/profiles");
   assert_int_equal(cfg.catalog, 1);
   assert_int_equal(cfg.catalog_page_size, 10);
   assert_string_equal(cfg.catalog_base, "https://daten.example");
