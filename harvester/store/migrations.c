@@ -103,6 +103,39 @@ const hv__store_migration hv__store_migrations[] = {
      "  seconds REAL NOT NULL DEFAULT 0,"
      "  PRIMARY KEY (run_id, source_id, state)"
      ") WITHOUT ROWID;"},
+    /* Deduplication and the dataset lifecycle (store/lifecycle.c). The
+     * old status column keeps saying whether the source still delivers
+     * the copy ('active') or not ('deleted'); state says what became of
+     * the copy: active (published), superseded (a better copy of the
+     * same dataset is published), deleted, quarantined (a held run would
+     * have deleted it: still published, flagged). NULL: stored but not
+     * yet resolved. grp is the row id of the copy published for the
+     * group, arrival the resolve generation that first saw the copy. */
+    {"add dataset lifecycle states, transitions and superseded counts",
+     "ALTER TABLE dataset ADD COLUMN state TEXT"
+     "  CHECK (state IS NULL OR state IN"
+     "  ('active', 'superseded', 'deleted', 'quarantined'));"
+     "ALTER TABLE dataset ADD COLUMN grp INTEGER;"
+     "ALTER TABLE dataset ADD COLUMN arrival INTEGER;"
+     "UPDATE dataset SET state = status, arrival = 0;"
+     "CREATE INDEX dataset_by_grp ON dataset(grp);"
+     "CREATE INDEX dataset_quarantined ON dataset(source_id)"
+     "  WHERE state = 'quarantined';"
+     "CREATE TABLE dataset_transition ("
+     "  id INTEGER PRIMARY KEY,"
+     "  dataset_id INTEGER NOT NULL"
+     "    REFERENCES dataset(id) ON DELETE CASCADE,"
+     "  run_id INTEGER," /* NULL: an operator's decision */
+     "  from_state TEXT,"
+     "  to_state TEXT NOT NULL,"
+     "  reason TEXT NOT NULL,"
+     "  at INTEGER NOT NULL"
+     ");"
+     "CREATE INDEX transition_by_dataset"
+     "  ON dataset_transition(dataset_id, id);"
+     "CREATE INDEX transition_by_run ON dataset_transition(run_id);"
+     "ALTER TABLE ledger ADD COLUMN datasets_superseded INTEGER NOT NULL"
+     "  DEFAULT 0;"},
 };
 
 const size_t hv__store_migration_count =
