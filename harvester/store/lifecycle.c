@@ -503,12 +503,16 @@ void hv_transition_rows_free(hv_transition_row *rows, size_t n)
   hv_free(rows);
 }
 
-/* The copies matching ?1 directly, and the other members of their groups. */
+/*
+ * The copies matching ?1 directly (key, IRI, or identifier up to case
+ * and surrounding white space), and the other members of their groups.
+ */
 #define HISTORY_COPIES                                                    \
   "WITH hit AS (SELECT id, grp FROM dataset WHERE key = ?1 OR uri = ?1"   \
-  " OR identifier = ?1),"                                                 \
+  " OR lower(trim(identifier)) = lower(trim(?1))),"                       \
   " copies AS (SELECT id FROM hit UNION SELECT d.id FROM dataset d"       \
-  " JOIN hit h ON h.grp IS NOT NULL AND h.grp <> 0 AND d.grp = h.grp) "
+  " JOIN hit h ON h.grp IS NOT NULL AND h.grp <> 0"                       \
+  " AND (d.grp = h.grp OR d.grp = h.id OR d.id = h.grp)) "
 
 int hv_store_dataset_history(hv_store *s, const char *key,
                              hv_copy_row **copies, size_t *n_copies,

@@ -427,8 +427,9 @@ typedef struct hv_copy_row {
 } hv_copy_row;
 
 /*
- * Finds the copies whose key, IRI or raw identifier equals key, and all
- * other copies of their groups; and the transitions of all of them,
+ * Finds the copies whose key or IRI equals key or whose identifier equals
+ * it up to ASCII case and surrounding white space, and all other copies
+ * of their groups; and the transitions of all of them,
  * oldest first. HV_ENOTFOUND if no copy matched. Free with
  * hv_copy_rows_free and hv_transition_rows_free.
  */
