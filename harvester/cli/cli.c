@@ -37,7 +37,10 @@ static const char main_usage[] =
     "Commands:\n"
     "  source add|list|show|remove   manage the registry of sources\n"
     "  run                           harvest sources\n"
-    "  report volumes                per-state volumes from the ledger\n"
+    "  report volumes|duplicates     volumes from the ledger; near "
+    "duplicates\n"
+    "  quarantine list|release|restore  decide on quarantined datasets\n"
+    "  dataset show KEY              a dataset's copies and history\n"
     "  demo                          harvest the bundled sample handover "
     "points\n"
     "\n"
@@ -704,6 +707,8 @@ static const command commands[] = {
     {"run", cmd_run, "harvest sources"},
     {"report", hv__cli_report, "reports"},
     {"demo", cmd_demo, "demo harvest"},
+    {"quarantine", hv__cli_quarantine, "decide on quarantined datasets"},
+    {"dataset", hv__cli_dataset, "show a dataset's copies and history"},
 };
 
 int hv_cli_main(int argc, char **argv)

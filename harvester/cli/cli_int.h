@@ -46,5 +46,9 @@ void hv__cli_print_json(json_t *doc);
 
 /* The command implementations outside cli.c. */
 int hv__cli_report(cli_ctx *ctx, int argc, char **argv);
+/* dedup_cmd.c: quarantine, dataset show, report duplicates. */
+int hv__cli_quarantine(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_dataset(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_report_duplicates(cli_ctx *ctx, int argc, char **argv);
 
 #endif

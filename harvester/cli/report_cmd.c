@@ -77,6 +77,7 @@ typedef struct report_kind {
 
 static const report_kind report_kinds[] = {
     {"volumes", report_volumes, "per-state sums of the ledger"},
+    {"duplicates", hv__cli_report_duplicates, "near-duplicate candidates"},
 };
 
 #define N_REPORT_KINDS (sizeof(report_kinds) / sizeof(report_kinds[0]))

@@ -285,12 +285,12 @@ int hv_store_dataset_quarantine_unseen(hv_store *s, int64_t source_id,
                     " from_state, to_state, reason, at)"
                     " SELECT id, ?2, state, 'quarantined', ?3, ?4"
                     " FROM dataset WHERE " UNSEEN_IN_RUN
-                    " AND coalesce(state, '') <> 'quarantined'",
+                    " AND coalesce(state, 'active') = 'active'",
                     &tr, "quarantine datasets", err)) < 0 ||
       (rc = prepare(s,
                     "UPDATE dataset SET state = 'quarantined'"
                     " WHERE " UNSEEN_IN_RUN
-                    " AND coalesce(state, '') <> 'quarantined'",
+                    " AND coalesce(state, 'active') = 'active'",
                     &up, "quarantine datasets", err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(tr, 1, source_id) ||
@@ -505,14 +505,19 @@ void hv_transition_rows_free(hv_transition_row *rows, size_t n)
 
 /*
  * The copies matching ?1 directly (key, IRI, or identifier up to case
- * and surrounding white space), and the other members of their groups.
+ * and surrounding white space); then every copy sharing an IRI or such
+ * an identifier with one of them, or their group (a deleted copy keeps
+ * the group it had, so both ways are needed to find a whole history).
  */
 #define HISTORY_COPIES                                                    \
-  "WITH hit AS (SELECT id, grp FROM dataset WHERE key = ?1 OR uri = ?1"   \
+  "WITH hit AS (SELECT id, grp, uri, lower(trim(identifier)) AS ident"    \
+  " FROM dataset WHERE key = ?1 OR uri = ?1"                              \
   " OR lower(trim(identifier)) = lower(trim(?1))),"                       \
-  " copies AS (SELECT id FROM hit UNION SELECT d.id FROM dataset d"       \
-  " JOIN hit h ON h.grp IS NOT NULL AND h.grp <> 0"                       \
-  " AND (d.grp = h.grp OR d.grp = h.id OR d.id = h.grp)) "
+  " copies AS (SELECT id FROM hit"                                        \
+  " UNION SELECT d.id FROM dataset d JOIN hit h"                          \
+  " ON d.uri = h.uri OR lower(trim(d.identifier)) = h.ident"              \
+  " OR (h.grp IS NOT NULL AND h.grp <> 0"                                 \
+  " AND (d.grp = h.grp OR d.grp = h.id OR d.id = h.grp))) "
 
 int hv_store_dataset_history(hv_store *s, const char *key,
                              hv_copy_row **copies, size_t *n_copies,

@@ -369,8 +369,10 @@ int hv_store_lifecycle_deleted(hv_store *s, int64_t run_id,
                                hv_error *err);
 
 /*
- * Quarantines the delivered copies of source_id not seen in run_id (the
- * ones a held run would have deleted): they stay published, flagged, and
+ * Quarantines the published (active or unresolved) copies of source_id
+ * not seen in run_id (the ones a held run would have deleted; superseded
+ * copies are not served and stay as they are): they stay published,
+ * flagged, and
  * are left out of later deletion guards until an operator releases or
  * restores them. Writes a transition per copy; reports how many.
  */
