@@ -298,27 +298,22 @@ cleanup:
 
 /*
  * The deletion path. A quarantined copy (store/lifecycle.c) is still
- * delivered as far as the guard is concerned: it counts as active and,
- * while its source leaves it out, as vanished, so a later run that the
- * guard lets through deletes it. A deleted copy keeps its row and payload
- * with state 'deleted' and a transition naming the run; it comes back
- * as new if its source delivers it again.
+ * delivered as far as the guard is concerned: hv_store_dataset_counts
+ * counts it as active and, while its source leaves it out, as vanished,
+ * so a later run that the guard lets through deletes it. A deleted copy
+ * keeps its row and payload with state 'deleted' and a transition naming
+ * the run; it comes back as new if its source delivers it again.
  */
 int hv_store_dataset_counts(hv_store *s, int64_t source_id, int64_t run_id,
                             size_t *active_out, size_t *unseen_out,
                             hv_error *err)
 {
   sqlite3_stmt *st = NULL;
-  int rc = 0;
+  int rc;
 
-  if (sqlite3_prepare_v2(
-          s->db,
-          "SELECT count(*), coalesce(sum(NOT (last_seen_run = ?2 OR EXISTS (SELECT 1 FROM page p"
-          " WHERE p.source_id = dataset.source_id AND p.url = dataset.page_url"
-          " AND p.last_run = ?2 AND p.decoded_run = dataset.last_seen_run))"
-          "), 0) FROM dataset WHERE source_id = ?1 AND status = 'active'",
-          -1, &st, NULL) != SQLITE_OK ||
-      sqlite3_bind_int64(st, 1, source_id) ||
+  if ((rc = hv__store_stmt(s, ST_DS_COUNTS, &st, err)) < 0)
+    goto cleanup;
+  if (sqlite3_bind_int64(st, 1, source_id) ||
       sqlite3_bind_int64(st, 2, run_id) || sqlite3_step(st) != SQLITE_ROW) {
     rc = hv__store_fail(s, err, "count datasets of source %lld",
                   (long long)source_id);
@@ -330,7 +325,7 @@ int hv_store_dataset_counts(hv_store *s, int64_t source_id, int64_t run_id,
     *unseen_out = (size_t)sqlite3_column_int64(st, 1);
 
 cleanup:
-  sqlite3_finalize(st);
+  hv__store_stmt_done(st);
   return rc;
 }
 
