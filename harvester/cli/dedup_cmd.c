@@ -316,12 +316,10 @@ static int find_collisions(hv_store *store, collision_row **out, size_t *n,
   hv_dedup_groups g;
   collision_row *cr = NULL;
   size_t nr = 0, nc = 0, i;
-  int64_t max_arrival;
   int rc;
 
   memset(&g, 0, sizeof(g));
-  if ((rc = hv_store_lifecycle_load(store, &rows, &nr, &max_arrival, err)) <
-      0)
+  if ((rc = hv_store_lifecycle_load(store, &rows, &nr, err)) < 0)
     goto cleanup;
   if (nr && !(copies = hv_calloc(nr, sizeof(*copies)))) {
     rc = hv_error_oom(err);
@@ -337,7 +335,6 @@ static int find_collisions(hv_store *store, collision_row **out, size_t *n,
     copies[nc].identifier = rows[i].identifier;
     copies[nc].modified = rows[i].modified;
     copies[nc].priority = rows[i].priority;
-    copies[nc].arrival = rows[i].arrival;
     nc++;
   }
   if ((rc = hv_dedup_group(copies, nc, &g, err)) < 0)

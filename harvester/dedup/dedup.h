@@ -124,7 +124,8 @@ typedef struct hv_dedup_change {
   int64_t dataset_id;
   const char *source;
   const char *key;
-  const char *from_state; /* NULL for a copy resolved the first time */
+  const char *from_state; /* NULL for a copy stored since the last
+                             resolve (it counted as active) */
   const char *to_state;   /* "active", "superseded", "deleted" or
                              "quarantined" */
   int published;          /* 1: now published (put it), 0: no longer
@@ -133,7 +134,9 @@ typedef struct hv_dedup_change {
 } hv_dedup_change;
 
 /*
- * Called once per copy whose published status changed, inside the
+ * Called once per copy whose published status changed (a copy stored
+ * since the last resolve counts as published, as the harvest stored it
+ * active), inside the
  * resolve's store transaction (so an outbox row written from here
  * commits or rolls back with the states). A negative return aborts the
  * resolve, rolls back and is returned.
@@ -161,7 +164,9 @@ typedef struct hv_dedup_stats {
  * one transaction: copies delivered by their source are grouped, each
  * group's winner is active (or stays quarantined), the others are
  * superseded; a winner that vanished or was deleted is replaced by the
- * best remaining copy (promotion). Each state change is stored with a
+ * best remaining copy (promotion). A copy alone keeps the state NULL it
+ * was stored with (it counts as active), so only copies with duplicates
+ * and changed copies are written. Each state change is stored with a
  * run id (the copy's own source's run in runs, else the newest of runs,
  * else none) and a reason; each change of published status is passed to
  * cb (may be NULL). A quarantined copy that its source delivered again in

@@ -19,10 +19,34 @@
 /* Collisions logged one by one before only their number is. */
 #define MAX_COLLISIONS_LOGGED 20
 
+/* A copy stored since the last resolve (state NULL) counts as active. */
+static const char *effective(const char *state)
+{
+  return state ? state : HV_DS_ACTIVE;
+}
+
 static int published(const char *state)
 {
-  return state && (strcmp(state, HV_DS_ACTIVE) == 0 ||
-                   strcmp(state, HV_DS_QUARANTINED) == 0);
+  state = effective(state);
+  return strcmp(state, HV_DS_ACTIVE) == 0 ||
+         strcmp(state, HV_DS_QUARANTINED) == 0;
+}
+
+/* The generation of a copy first stored by run first_run: the first
+ * whose bound covers it (bounds ascend). */
+static int64_t arrival_of(const int64_t *bounds, size_t n, int64_t first_run)
+{
+  size_t lo = 0, hi = n;
+
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+
+    if (bounds[mid] >= first_run)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return (int64_t)lo + 1;
 }
 
 static int same(const char *a, const char *b)
@@ -74,8 +98,8 @@ int hv_dedup_resolve(hv_store *s, const hv_dedup_run *runs, size_t n_runs,
   char (*reasons)[160] = NULL;
   hv_dedup_groups g;
   hv_dedup_stats st;
-  size_t n = 0, nc = 0, nu = 0, i;
-  int64_t max_arrival = 0, gen, newest_run = 0;
+  size_t n = 0, nc = 0, nu = 0, n_bounds = 0, i;
+  int64_t *bounds = NULL, newest_run = 0;
   int rc, in_tx = 0;
 
   memset(&g, 0, sizeof(g));
@@ -86,10 +110,10 @@ int hv_dedup_resolve(hv_store *s, const hv_dedup_run *runs, size_t n_runs,
   if ((rc = hv_store_begin(s, err)) < 0)
     goto cleanup;
   in_tx = 1;
-  if ((rc = hv_store_lifecycle_load(s, &rows, &n, &max_arrival, err)) < 0)
+  if ((rc = hv_store_lifecycle_generations(s, 1, &bounds, &n_bounds,
+                                           err)) < 0 ||
+      (rc = hv_store_lifecycle_load(s, &rows, &n, err)) < 0)
     goto cleanup;
-  /* Every copy first stored since the last resolve arrived "now". */
-  gen = max_arrival + 1;
   if (n && (!(copies = hv_calloc(n, sizeof(*copies))) ||
             !(copy_row = hv_calloc(n, sizeof(*copy_row))) ||
             !(group_size = hv_calloc(n, sizeof(*group_size))) ||
@@ -111,7 +135,7 @@ int hv_dedup_resolve(hv_store *s, const hv_dedup_run *runs, size_t n_runs,
     c->identifier = rows[i].identifier;
     c->modified = rows[i].modified;
     c->priority = rows[i].priority;
-    c->arrival = rows[i].arrival >= 0 ? rows[i].arrival : gen;
+    c->arrival = arrival_of(bounds, n_bounds, rows[i].first_run);
     copy_row[nc++] = i;
   }
   if ((rc = hv_dedup_group(copies, nc, &g, err)) < 0)
@@ -141,48 +165,43 @@ int hv_dedup_resolve(hv_store *s, const hv_dedup_run *runs, size_t n_runs,
     int is_winner = g.group[i] == i;
     int64_t run = run_of(runs, n_runs, r->source_id);
     int back = run && (r->last_seen_run == run || r->kept_run == run);
-    const char *to;
+    /* Only groups of several copies record their published copy. */
+    int64_t grp = group_size[g.group[i]] > 1 ? w->id : 0;
+    const char *cur = effective(r->state), *to;
     hv_lifecycle_update *u = &ups[nu];
 
-    if (r->state && strcmp(r->state, HV_DS_QUARANTINED) == 0 && !back)
+    if (strcmp(cur, HV_DS_QUARANTINED) == 0 && !back)
       to = is_winner ? HV_DS_QUARANTINED : HV_DS_SUPERSEDED;
     else
       to = is_winner ? HV_DS_ACTIVE : HV_DS_SUPERSEDED;
     if (!is_winner)
       st.superseded++;
-    if (same(r->state, to) && r->grp == w->id &&
-        r->arrival == copies[i].arrival)
+    if (strcmp(cur, to) == 0 && r->grp == grp)
       continue;
     memset(u, 0, sizeof(*u));
     u->id = r->id;
-    u->grp = w->id;
-    u->arrival = copies[i].arrival;
+    u->grp = grp;
     nu++;
-    if (same(r->state, to))
+    if (strcmp(cur, to) == 0)
       continue;
-    u->from_state = r->state;
+    u->from_state = cur;
     u->to_state = to;
     u->run_id = run ? run : newest_run;
     if (!is_winner)
       snprintf(reasons[i], sizeof(reasons[i]), "superseded by %s %.60s (%s)",
                w->source, w->key, hv_dedup_compare_reason(w, &copies[i]));
-    else if (r->state && strcmp(r->state, HV_DS_SUPERSEDED) == 0)
+    else if (strcmp(cur, HV_DS_SUPERSEDED) == 0)
       snprintf(reasons[i], sizeof(reasons[i]),
                "promoted: best remaining of %zu copies", group_size[i]);
-    else if (r->state && strcmp(r->state, HV_DS_ACTIVE) != 0)
+    else
       snprintf(reasons[i], sizeof(reasons[i]),
                "delivered again; best of %zu copies", group_size[i]);
-    else if (group_size[i] > 1)
-      snprintf(reasons[i], sizeof(reasons[i]), "best of %zu copies",
-               group_size[i]);
-    else
-      snprintf(reasons[i], sizeof(reasons[i]), "first arrival");
     u->reason = reasons[i];
-    if (is_winner && r->state && strcmp(r->state, HV_DS_SUPERSEDED) == 0)
+    if (is_winner && strcmp(cur, HV_DS_SUPERSEDED) == 0)
       st.promoted++;
     if (cb && published(r->state) != published(to)) {
-      hv_dedup_change c = {r->id,     r->source, r->key,    r->state,
-                           to,        published(to), u->reason};
+      hv_dedup_change c = {r->id, r->source,     r->key,   r->state,
+                           to,    published(to), u->reason};
 
       if ((rc = cb(&c, payload)) < 0)
         goto cleanup;
@@ -199,8 +218,7 @@ int hv_dedup_resolve(hv_store *s, const hv_dedup_run *runs, size_t n_runs,
     memset(u, 0, sizeof(*u));
     u->id = r->id;
     u->grp = r->grp;
-    u->arrival = r->arrival >= 0 ? r->arrival : gen;
-    u->from_state = r->state;
+    u->from_state = effective(r->state);
     u->to_state = HV_DS_DELETED;
     u->run_id = newest_run;
     u->reason = "no longer delivered by its source";
@@ -249,5 +267,6 @@ cleanup:
   hv_free(group_size);
   hv_free(ups);
   hv_free(reasons);
+  hv_free(bounds);
   return rc;
 }

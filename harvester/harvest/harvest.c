@@ -845,6 +845,7 @@ static void resolve_duplicates(hv_store *store, const hv_source *sources,
   hv_dedup_stats stats;
   hv_error err = HV_ERROR_INIT;
   size_t i, k = 0;
+  uint64_t started = uv_hrtime();
 
   if (!runs) {
     hv_log_error("dedup: out of memory");
@@ -861,9 +862,10 @@ static void resolve_duplicates(hv_store *store, const hv_source *sources,
     hv_log_error("dedup: %s", err.msg);
   else
     hv_log_info("dedup: %zu copies, %zu datasets, %zu with duplicates, "
-                "%zu superseded, %zu promoted",
+                "%zu superseded, %zu promoted, %zu transitions in %.3f s",
                 stats.copies, stats.groups, stats.duplicates,
-                stats.superseded, stats.promoted);
+                stats.superseded, stats.promoted, stats.transitions,
+                (double)(uv_hrtime() - started) / 1e9);
   hv_free(runs);
 }
 

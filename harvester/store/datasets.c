@@ -347,7 +347,7 @@ int hv_store_dataset_delete_unseen(hv_store *s, int64_t source_id,
   if (sqlite3_prepare_v2(s->db,
                          "INSERT INTO dataset_transition (dataset_id,"
                          " run_id, from_state, to_state, reason, at)"
-                         " SELECT id, ?2, state, 'deleted',"
+                         " SELECT id, ?2, coalesce(state, 'active'), 'deleted',"
                          " 'vanished from its source in a complete run', ?3"
                          " FROM dataset WHERE " UNSEEN,
                          -1, &tr, NULL) != SQLITE_OK ||

@@ -50,13 +50,11 @@ void hv_lifecycle_rows_free(hv_lifecycle_row *rows, size_t n)
 }
 
 int hv_store_lifecycle_load(hv_store *s, hv_lifecycle_row **out,
-                            size_t *n_out, int64_t *max_arrival_out,
-                            hv_error *err)
+                            size_t *n_out, hv_error *err)
 {
   sqlite3_stmt *st = NULL;
   hv_lifecycle_row *rows = NULL;
   size_t n = 0, cap = 0;
-  int64_t max_arrival = 0;
   int rc = 0, step;
 
   /* The kept-page check (as in the deletion guard) is only needed for
@@ -65,7 +63,7 @@ int hv_store_lifecycle_load(hv_store *s, hv_lifecycle_row **out,
                     "SELECT d.id, d.source_id, s.name, s.priority, d.key,"
                     " d.uri, d.identifier, d.modified, d.state,"
                     " d.status = 'active', coalesce(d.grp, 0),"
-                    " coalesce(d.arrival, -1), d.last_seen_run,"
+                    " d.first_run, d.last_seen_run,"
                     " CASE WHEN d.state = 'quarantined' THEN"
                     " coalesce((SELECT p.last_run FROM page p"
                     " WHERE p.source_id = d.source_id AND p.url = d.page_url"
@@ -97,11 +95,9 @@ int hv_store_lifecycle_load(hv_store *s, hv_lifecycle_row **out,
     r->priority = sqlite3_column_int(st, 3);
     r->live = sqlite3_column_int(st, 9);
     r->grp = sqlite3_column_int64(st, 10);
-    r->arrival = sqlite3_column_int64(st, 11);
+    r->first_run = sqlite3_column_int64(st, 11);
     r->last_seen_run = sqlite3_column_int64(st, 12);
     r->kept_run = sqlite3_column_int64(st, 13);
-    if (r->arrival > max_arrival)
-      max_arrival = r->arrival;
     if ((rc = hv__store_column_dup(st, 2, &r->source, err)) < 0 ||
         (rc = hv__store_column_dup(st, 4, &r->key, err)) < 0 ||
         (rc = hv__store_column_dup(st, 5, &r->uri, err)) < 0 ||
@@ -116,12 +112,59 @@ int hv_store_lifecycle_load(hv_store *s, hv_lifecycle_row **out,
   }
   *out = rows;
   *n_out = n;
-  *max_arrival_out = max_arrival;
   rows = NULL;
 
 cleanup:
   sqlite3_finalize(st);
   hv_lifecycle_rows_free(rows, n);
+  return rc;
+}
+
+int hv_store_lifecycle_generations(hv_store *s, int add_new,
+                                   int64_t **bounds_out, size_t *n_out,
+                                   hv_error *err)
+{
+  sqlite3_stmt *st = NULL;
+  int64_t *b = NULL;
+  size_t n = 0, cap = 0;
+  int rc = 0, step;
+
+  if (add_new &&
+      (rc = hv__store_exec(s,
+                           "INSERT INTO dedup_generation (max_run)"
+                           " SELECT m FROM (SELECT max(id) AS m FROM run)"
+                           " WHERE m > coalesce((SELECT max(max_run)"
+                           " FROM dedup_generation), 0)",
+                           "record dedup generation", err)) < 0)
+    goto cleanup;
+  if ((rc = prepare(s, "SELECT max_run FROM dedup_generation ORDER BY gen",
+                    &st, "read dedup generations", err)) < 0)
+    goto cleanup;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (n == cap) {
+      size_t ncap = cap ? cap * 2 : 16;
+      int64_t *nb = hv_realloc(b, ncap * sizeof(*nb));
+
+      if (!nb) {
+        rc = hv_error_oom(err);
+        goto cleanup;
+      }
+      b = nb;
+      cap = ncap;
+    }
+    b[n++] = sqlite3_column_int64(st, 0);
+  }
+  if (step != SQLITE_DONE) {
+    rc = hv__store_fail(s, err, "read dedup generations");
+    goto cleanup;
+  }
+  *bounds_out = b;
+  *n_out = n;
+  b = NULL;
+
+cleanup:
+  sqlite3_finalize(st);
+  hv_free(b);
   return rc;
 }
 
@@ -136,9 +179,9 @@ int hv_store_lifecycle_apply(hv_store *s, const hv_lifecycle_update *u,
   if (n == 0)
     return 0;
   if ((rc = prepare(s,
-                    "UPDATE dataset SET grp = ?2, arrival = ?3,"
-                    " state = coalesce(?4, state),"
-                    " status = CASE WHEN ?4 = 'deleted' THEN 'deleted'"
+                    "UPDATE dataset SET grp = nullif(?2, 0),"
+                    " state = coalesce(?3, state),"
+                    " status = CASE WHEN ?3 = 'deleted' THEN 'deleted'"
                     " ELSE status END WHERE id = ?1",
                     &up, "update dataset state", err)) < 0 ||
       (rc = prepare(s,
@@ -151,8 +194,7 @@ int hv_store_lifecycle_apply(hv_store *s, const hv_lifecycle_update *u,
     sqlite3_reset(up);
     if (sqlite3_bind_int64(up, 1, u[i].id) ||
         sqlite3_bind_int64(up, 2, u[i].grp) ||
-        sqlite3_bind_int64(up, 3, u[i].arrival) ||
-        hv__store_bind_text(up, 4, u[i].to_state) ||
+        hv__store_bind_text(up, 3, u[i].to_state) ||
         sqlite3_step(up) != SQLITE_DONE) {
       rc = hv__store_fail(s, err, "update state of dataset %lld",
                           (long long)u[i].id);
@@ -283,7 +325,7 @@ int hv_store_dataset_quarantine_unseen(hv_store *s, int64_t source_id,
   if ((rc = prepare(s,
                     "INSERT INTO dataset_transition (dataset_id, run_id,"
                     " from_state, to_state, reason, at)"
-                    " SELECT id, ?2, state, 'quarantined', ?3, ?4"
+                    " SELECT id, ?2, coalesce(state, 'active'), 'quarantined', ?3, ?4"
                     " FROM dataset WHERE " UNSEEN_IN_RUN
                     " AND coalesce(state, 'active') = 'active'",
                     &tr, "quarantine datasets", err)) < 0 ||
@@ -533,7 +575,7 @@ int hv_store_dataset_history(hv_store *s, const char *key,
   if ((rc = prepare(s,
                     HISTORY_COPIES
                     "SELECT d.id, s.name, d.key, d.uri, d.identifier,"
-                    " d.modified, coalesce(d.state, 'unresolved'),"
+                    " d.modified, coalesce(d.state, 'active'),"
                     " s.priority, d.first_run, d.last_seen_run"
                     " FROM dataset d JOIN source s ON s.id = d.source_id"
                     " WHERE d.id IN (SELECT id FROM copies) ORDER BY d.id",

@@ -307,10 +307,12 @@ typedef struct hv_lifecycle_row {
   char *source; /* source name */
   int priority; /* the source's priority */
   char *key, *uri, *identifier, *modified; /* NULL if absent */
-  char *state;  /* HV_DS_* or NULL: not yet resolved */
+  char *state;  /* HV_DS_* or NULL: stored since the last resolve
+                   (counts as active) */
   int live;     /* 1: the source still delivers it (status active) */
-  int64_t grp;  /* published copy of its group at the last resolve, or 0 */
-  int64_t arrival;       /* resolve generation of first arrival, or -1 */
+  int64_t grp;  /* published copy of its group at the last resolve, or 0
+                   for a copy alone */
+  int64_t first_run;     /* run that first stored it */
   int64_t last_seen_run; /* last run that delivered it */
   int64_t kept_run;      /* quarantined only: run that kept its page
                             unchanged since (it counts as delivered),
@@ -319,27 +321,35 @@ typedef struct hv_lifecycle_row {
 
 /*
  * Loads every copy that is delivered (status active) or whose state is
- * not yet 'deleted', in row id order, and the highest arrival generation
- * stored (*max_arrival_out, 0 if none). Free with hv_lifecycle_rows_free.
+ * not yet 'deleted', in row id order. Free with hv_lifecycle_rows_free.
  */
 int hv_store_lifecycle_load(hv_store *s, hv_lifecycle_row **out,
-                            size_t *n_out, int64_t *max_arrival_out,
-                            hv_error *err);
+                            size_t *n_out, hv_error *err);
 void hv_lifecycle_rows_free(hv_lifecycle_row *rows, size_t n);
+
+/*
+ * The dedup generations: generation i + 1 covers the runs with ids up to
+ * (*bounds_out)[i] (ascending). With add_new, first records a new
+ * generation for the runs since the last one, if any (call it inside the
+ * resolve's transaction). A copy's arrival is the first generation whose
+ * bound is at least its first_run. Free *bounds_out with hv_free.
+ */
+int hv_store_lifecycle_generations(hv_store *s, int add_new,
+                                   int64_t **bounds_out, size_t *n_out,
+                                   hv_error *err);
 
 /* One change to a copy's lifecycle columns (hv_store_lifecycle_apply). */
 typedef struct hv_lifecycle_update {
   int64_t id;
   const char *from_state; /* for the transition row; NULL: unresolved */
   const char *to_state;   /* new state; NULL: the state stays */
-  int64_t grp, arrival;   /* written always */
+  int64_t grp;            /* written always (0: alone) */
   int64_t run_id;         /* transition's run, 0: none (operator) */
   const char *reason;     /* transition's reason (needed with to_state) */
 } hv_lifecycle_update;
 
 /*
- * Writes n updates (inside the caller's transaction): grp and arrival,
- * and for each update with to_state the new state plus a transition row
+ * Writes n updates (inside the caller's transaction): grp, and for each update with to_state the new state plus a transition row
  * (run, from, to, reason, now). A copy moved to 'deleted' is also marked
  * no longer delivered (status 'deleted').
  */

@@ -92,11 +92,13 @@ harvest() {
   local bin=$1 db=$tmp/$2.db start end
   rm -f "$db" "$db-wal" "$db-shm"
   tail -n +2 "$tmp/www/sources.tsv" | while IFS=$'\t' read -r name state url _; do
-    "$bin" --db "$db" -q source add "$name" --state "$state" --url "$url"
+    "$bin" --db "$db" -q source add "$name" --state "$state" --url "$url" \
+      >/dev/null
   done
   start=$(date +%s.%N)
-  "$bin" --db "$db" -q run --all --allow-loopback --json >"$tmp/$2.json" ||
-    die "$2: harvest failed"
+  # -v for the resolve's own timing line; both binaries log the same way.
+  "$bin" --db "$db" -v run --all --allow-loopback --json >"$tmp/$2.json" \
+    2>"$tmp/$2.log" || die "$2: harvest failed"
   end=$(date +%s.%N)
   [ "$(grep -c '"status": "ok"' "$tmp/$2.json")" = 16 ] || die "$2: not all ok"
   echo "$end - $start" | bc
@@ -129,6 +131,8 @@ end=$(date +%s.%N)
 neardup=$(echo "$end - $start" | bc)
 candidates=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["candidates"]))' "$tmp/dups.json")
 
+resolve=$(sed -n 's/.*dedup: .* in \([0-9.]*\) s$/\1/p' "$tmp/new$rounds.log")
+
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 mo=$(median "${old_times[@]}")
 mn=$(median "${new_times[@]}")
@@ -138,5 +142,6 @@ echo "workload: $generated datasets, $entries entries ($((entries - generated)) 
 echo "first harvest, baseline $base_commit: ${old_times[*]} s (median $mo)"
 echo "first harvest, with dedup:        ${new_times[*]} s (median $mn)"
 echo "dedup overhead (medians): $(echo "scale=1; ($mn - $mo) * 100 / $mo" | bc) %"
+echo "resolve in the last harvest: $resolve s ($(echo "scale=1; $resolve * 100 / $mn" | bc) % of it)"
 echo "published $published, superseded $superseded"
 echo "report duplicates: $neardup s, $candidates candidates"

@@ -501,7 +501,9 @@ static void resolve_promotes_when_the_winner_vanishes(void **state)
   assert_int_equal(st.duplicates, 1);
   assert_int_equal(st.superseded, 1);
   assert_int_equal(st.collisions, 1);
-  assert_string_equal(log.text.ptr, "put land active\nput kreis active\n");
+  /* New copies count as active: only the one superseded changes. */
+  assert_string_equal(log.text.ptr, "withdraw kreis superseded\n");
+  assert_int_equal(st.transitions, 1);
   expect_state(f->s, "DS-1", "land", "active");
   expect_state(f->s, "DS-1", "kreis", "superseded");
   HV_ASSERT_OK(hv_store_ledger_superseded(f->s, rb, &superseded, &err), &err);
@@ -538,22 +540,19 @@ static void resolve_promotes_when_the_winner_vanishes(void **state)
                                         &err),
                &err);
   assert_int_equal(nc, 2);
-  assert_int_equal(nt, 4);
-  assert_string_equal(t[0].to_state, "active");
-  assert_string_equal(t[0].reason, "best of 2 copies");
-  assert_int_equal(t[0].run_id, ra);
-  assert_null(t[0].from_state);
-  assert_string_equal(t[1].to_state, "superseded");
-  assert_string_equal(t[1].reason, "superseded by land land-1 "
+  assert_int_equal(nt, 3);
+  assert_string_equal(t[0].from_state, "active");
+  assert_string_equal(t[0].to_state, "superseded");
+  assert_string_equal(t[0].reason, "superseded by land land-1 "
                                    "(newer modified)");
-  assert_int_equal(t[1].run_id, rb);
-  assert_string_equal(t[2].from_state, "active");
-  assert_string_equal(t[2].to_state, "deleted");
+  assert_int_equal(t[0].run_id, rb);
+  assert_string_equal(t[1].from_state, "active");
+  assert_string_equal(t[1].to_state, "deleted");
+  assert_int_equal(t[1].run_id, ra2);
+  assert_string_equal(t[2].from_state, "superseded");
+  assert_string_equal(t[2].to_state, "active");
+  assert_string_equal(t[2].reason, "promoted: best remaining of 1 copies");
   assert_int_equal(t[2].run_id, ra2);
-  assert_string_equal(t[3].from_state, "superseded");
-  assert_string_equal(t[3].to_state, "active");
-  assert_string_equal(t[3].reason, "promoted: best remaining of 1 copies");
-  assert_int_equal(t[3].run_id, ra2);
   hv_copy_rows_free(c, nc);
   hv_transition_rows_free(t, nt);
   hv_buf_fini(&log.text);
