@@ -95,7 +95,7 @@ int hv_dedup_resolve(hv_store *s, const hv_dedup_run *runs, size_t n_runs,
   hv_dedup_copy *copies = NULL;
   size_t *copy_row = NULL, *group_size = NULL;
   hv_lifecycle_update *ups = NULL;
-  char (*reasons)[160] = NULL;
+  char (*reasons)[256] = NULL;
   hv_dedup_groups g;
   hv_dedup_stats st;
   size_t n = 0, nc = 0, nu = 0, n_bounds = 0, i;
@@ -188,7 +188,8 @@ int hv_dedup_resolve(hv_store *s, const hv_dedup_run *runs, size_t n_runs,
     u->to_state = to;
     u->run_id = run ? run : newest_run;
     if (!is_winner)
-      snprintf(reasons[i], sizeof(reasons[i]), "superseded by %s %.60s (%s)",
+      snprintf(reasons[i], sizeof(reasons[i]),
+               "superseded by %s %.160s (%s)",
                w->source, w->key, hv_dedup_compare_reason(w, &copies[i]));
     else if (strcmp(cur, HV_DS_SUPERSEDED) == 0)
       snprintf(reasons[i], sizeof(reasons[i]),

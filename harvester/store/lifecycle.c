@@ -325,7 +325,8 @@ int hv_store_dataset_quarantine_unseen(hv_store *s, int64_t source_id,
   if ((rc = prepare(s,
                     "INSERT INTO dataset_transition (dataset_id, run_id,"
                     " from_state, to_state, reason, at)"
-                    " SELECT id, ?2, coalesce(state, 'active'), 'quarantined', ?3, ?4"
+                    " SELECT id, ?2, coalesce(state, 'active'),"
+                    " 'quarantined', ?3, ?4"
                     " FROM dataset WHERE " UNSEEN_IN_RUN
                     " AND coalesce(state, 'active') = 'active'",
                     &tr, "quarantine datasets", err)) < 0 ||

@@ -87,48 +87,53 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 
-# harvest BIN NAME: a first harvest into a fresh store; prints wall seconds.
+# harvest BIN NAME: a first harvest into a fresh store; prints wall and
+# CPU (user + system) seconds.
 harvest() {
-  local bin=$1 db=$tmp/$2.db start end
+  local bin=$1 db=$tmp/$2.db
   rm -f "$db" "$db-wal" "$db-shm"
   tail -n +2 "$tmp/www/sources.tsv" | while IFS=$'\t' read -r name state url _; do
     "$bin" --db "$db" -q source add "$name" --state "$state" --url "$url" \
       >/dev/null
   done
-  start=$(date +%s.%N)
   # -v for the resolve's own timing line; both binaries log the same way.
-  "$bin" --db "$db" -v run --all --allow-loopback --json >"$tmp/$2.json" \
-    2>"$tmp/$2.log" || die "$2: harvest failed"
-  end=$(date +%s.%N)
+  /usr/bin/time -f "%e %U %S" -o "$tmp/$2.time" \
+    "$bin" --db "$db" -v run --all --allow-loopback --json \
+    >"$tmp/$2.json" 2>"$tmp/$2.log" || die "$2: harvest failed"
   [ "$(grep -c '"status": "ok"' "$tmp/$2.json")" = 16 ] || die "$2: not all ok"
-  echo "$end - $start" | bc
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$tmp/$2.time"
 }
 
 new_times=()
 old_times=()
+new_cpu=()
+old_cpu=()
 for r in $(seq 1 "$rounds"); do
   # Alternate which binary goes first.
   if [ $((r % 2)) = 1 ]; then
-    old_times+=("$(harvest "$old" "old$r")")
-    new_times+=("$(harvest "$new" "new$r")")
+    read -r ow oc < <(harvest "$old" "old$r")
+    read -r nw nc < <(harvest "$new" "new$r")
   else
-    new_times+=("$(harvest "$new" "new$r")")
-    old_times+=("$(harvest "$old" "old$r")")
+    read -r nw nc < <(harvest "$new" "new$r")
+    read -r ow oc < <(harvest "$old" "old$r")
   fi
-  echo "round $r: baseline ${old_times[-1]} s, dedup ${new_times[-1]} s"
+  old_times+=("$ow")
+  old_cpu+=("$oc")
+  new_times+=("$nw")
+  new_cpu+=("$nc")
+  echo "round $r: baseline $ow s wall $oc s CPU, dedup $nw s wall $nc s CPU"
 done
 last=$tmp/new$rounds.db
 
 # The work was done: one published copy per generated dataset.
-published=$(sqlite3 "$last" "SELECT count(*) FROM dataset WHERE status = 'active' AND state = 'active'")
+published=$(sqlite3 "$last" "SELECT count(*) FROM dataset WHERE status = 'active' AND coalesce(state, 'active') = 'active'")
 superseded=$(sqlite3 "$last" "SELECT count(*) FROM dataset WHERE state = 'superseded'")
 [ "$published" = "$generated" ] || die "published $published, generated $generated"
 [ "$superseded" = $((entries - generated)) ] || die "superseded $superseded, twins $((entries - generated))"
 
-start=$(date +%s.%N)
-"$new" --db "$last" -q report duplicates --json >"$tmp/dups.json"
-end=$(date +%s.%N)
-neardup=$(echo "$end - $start" | bc)
+/usr/bin/time -f "%e %U %S" -o "$tmp/dups.time" \
+  "$new" --db "$last" -q report duplicates --json >"$tmp/dups.json"
+neardup=$(awk '{printf "%s s wall, %.2f s CPU", $1, $2 + $3}' "$tmp/dups.time")
 candidates=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["candidates"]))' "$tmp/dups.json")
 
 resolve=$(sed -n 's/.*dedup: .* in \([0-9.]*\) s$/\1/p' "$tmp/new$rounds.log")
@@ -136,12 +141,15 @@ resolve=$(sed -n 's/.*dedup: .* in \([0-9.]*\) s$/\1/p' "$tmp/new$rounds.log")
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 mo=$(median "${old_times[@]}")
 mn=$(median "${new_times[@]}")
+co=$(median "${old_cpu[@]}")
+cn=$(median "${new_cpu[@]}")
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
 echo "workload: $generated datasets, $entries entries ($((entries - generated)) twins)"
 echo "first harvest, baseline $base_commit: ${old_times[*]} s (median $mo)"
 echo "first harvest, with dedup:        ${new_times[*]} s (median $mn)"
-echo "dedup overhead (medians): $(echo "scale=1; ($mn - $mo) * 100 / $mo" | bc) %"
+echo "CPU, baseline: ${old_cpu[*]} s (median $co); with dedup: ${new_cpu[*]} s (median $cn)"
+echo "dedup overhead (medians): wall $(echo "scale=1; ($mn - $mo) * 100 / $mo" | bc) %, CPU $(echo "scale=1; ($cn - $co) * 100 / $co" | bc) %"
 echo "resolve in the last harvest: $resolve s ($(echo "scale=1; $resolve * 100 / $mn" | bc) % of it)"
 echo "published $published, superseded $superseded"
-echo "report duplicates: $neardup s, $candidates candidates"
+echo "report duplicates: $neardup, $candidates candidates"
