@@ -37,10 +37,12 @@ static const char main_usage[] =
     "Commands:\n"
     "  source add|list|show|remove   manage the registry of sources\n"
     "  run                           harvest sources\n"
-    "  report volumes                per-state volumes from the ledger\n"
+    "  report KIND                   volumes, quality, costs, reconcile,\n"
+    "                                duplicates (see report --help)\n"
     "  state list|set                states and central handover points\n"
-    "  report quality                findings per source and state\n"
     "  validate FILE|URL             map and check one document, no store\n"
+    "  quarantine list|release|restore  decide on quarantined datasets\n"
+    "  dataset show KEY              a dataset's copies and history\n"
     "  demo                          harvest the bundled sample handover "
     "points\n"
     "  serve --config FILE           the daemon: schedules, admin API, page\n"
@@ -735,6 +737,8 @@ static const command commands[] = {
     {"demo", cmd_demo, "demo harvest"},
     {"serve", hv__cli_serve, "the harvest daemon"},
     {"token", hv__cli_token, "admin API tokens"},
+    {"quarantine", hv__cli_quarantine, "decide on quarantined datasets"},
+    {"dataset", hv__cli_dataset, "show a dataset's copies and history"},
 };
 
 int hv_cli_main(int argc, char **argv)

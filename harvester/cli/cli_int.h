@@ -54,4 +54,9 @@ int hv__cli_report_quality(cli_ctx *ctx, int argc, char **argv);
 int hv__cli_serve(cli_ctx *ctx, int argc, char **argv);
 int hv__cli_token(cli_ctx *ctx, int argc, char **argv);
 
+/* dedup_cmd.c: quarantine, dataset show, report duplicates. */
+int hv__cli_quarantine(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_dataset(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_report_duplicates(cli_ctx *ctx, int argc, char **argv);
+
 #endif

@@ -394,6 +394,7 @@ static const report_kind report_kinds[] = {
     {"costs", report_costs, "each state's share under a cost model"},
     {"reconcile", report_reconcile, "ledger flows against store holdings"},
     {"quality", hv__cli_report_quality, "findings per source and state"},
+    {"duplicates", hv__cli_report_duplicates, "near-duplicate candidates"},
 };
 
 #define N_REPORT_KINDS (sizeof(report_kinds) / sizeof(report_kinds[0]))

@@ -28,6 +28,7 @@
 #include "decode/page.h"
 #include "decode/rdfparse.h"
 #include "harvest/assess.h"
+#include "dedup/dedup.h"
 #include "reconcile/reconcile.h"
 #include "util/alloc.h"
 #include "util/compress.h"
@@ -844,6 +845,10 @@ static void source_finish(source_job *job)
              "deleted, rerun with --allow-mass-delete to apply",
              vanished, active, h->opts->max_delete_share * 100.0);
     rep->status = HV_RUN_HELD;
+    /* Dedup: the datasets the hold kept are quarantined, not forgotten. */
+    if (hv_store_dataset_quarantine_unseen(store, job->src->id, rep->run_id,
+                                           hold, NULL, &err) < 0)
+      goto store_fail;
     hv_log_warn("source %s: %s", job->src->name, hold);
     if (!rep->message)
       rep->message = hv_strdup(hold);
@@ -938,6 +943,43 @@ cleanup:
   return rc;
 }
 
+/*
+ * Settles which copy of each dataset is published, once every source of
+ * the run is finished (see dedup/dedup.h). A failure leaves the states
+ * of the last resolve, which the next run's resolve brings up to date,
+ * so it is logged rather than failing a harvest already stored.
+ */
+static void resolve_duplicates(hv_store *store, const hv_source *sources,
+                               const hv_source_report *reports, size_t n)
+{
+  hv_dedup_run *runs = hv_calloc(n ? n : 1, sizeof(*runs));
+  hv_dedup_stats stats;
+  hv_error err = HV_ERROR_INIT;
+  size_t i, k = 0;
+  uint64_t started = uv_hrtime();
+
+  if (!runs) {
+    hv_log_error("dedup: out of memory");
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    if (reports[i].run_id <= 0)
+      continue;
+    runs[k].run_id = reports[i].run_id;
+    runs[k].source_id = sources[i].id;
+    k++;
+  }
+  if (hv_dedup_resolve(store, runs, k, NULL, NULL, &stats, &err) < 0)
+    hv_log_error("dedup: %s", err.msg);
+  else
+    hv_log_info("dedup: %zu copies, %zu datasets, %zu with duplicates, "
+                "%zu superseded, %zu promoted, %zu transitions in %.3f s",
+                stats.copies, stats.groups, stats.duplicates,
+                stats.superseded, stats.promoted, stats.transitions,
+                (double)(uv_hrtime() - started) / 1e9);
+  hv_free(runs);
+}
+
 void hv_source_reports_free(hv_source_report *reports, size_t n)
 {
   size_t i;
@@ -1009,6 +1051,8 @@ int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
   if (opts->progress)
     fputc('\n', stderr);
   hv_log_set_progress_line(0);
+  /* Dedup: one resolve across all sources, after all of them. */
+  resolve_duplicates(store, sources, reports, n);
   rc = 0;
 
 cleanup:

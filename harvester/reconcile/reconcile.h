@@ -15,7 +15,9 @@ typedef enum hv_delete_decision {
   HV_DELETE_NONE = 0,   /* nothing vanished */
   HV_DELETE_APPLY,      /* delete the vanished datasets */
   HV_DELETE_SKIP_FAILED, /* the run failed somewhere: keep everything */
-  HV_DELETE_HOLD        /* too many would go: keep everything, hold run */
+  HV_DELETE_HOLD        /* too many would go: keep everything, hold run;
+                           the harvest quarantines the published ones
+                           (store.h, hv_store_dataset_quarantine_unseen) */
 } hv_delete_decision;
 
 #define HV_DEFAULT_MAX_DELETE_SHARE 0.20

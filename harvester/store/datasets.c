@@ -296,6 +296,14 @@ cleanup:
   return rc;
 }
 
+/*
+ * The deletion path. A quarantined copy (store/lifecycle.c) is still
+ * delivered as far as the guard is concerned: hv_store_dataset_counts
+ * counts it as active and, while its source leaves it out, as vanished,
+ * so a later run that the guard lets through deletes it. A deleted copy
+ * keeps its row and payload with state 'deleted' and a transition naming
+ * the run; it comes back as new if its source delivers it again.
+ */
 int hv_store_dataset_counts(hv_store *s, int64_t source_id, int64_t run_id,
                             size_t *active_out, size_t *unseen_out,
                             hv_error *err)
@@ -321,18 +329,38 @@ cleanup:
   return rc;
 }
 
+#define UNSEEN                                                            \
+  "source_id = ?1 AND status = 'active' AND NOT"                          \
+  " (last_seen_run = ?2 OR EXISTS (SELECT 1 FROM page p"                  \
+  " WHERE p.source_id = dataset.source_id AND p.url = dataset.page_url"   \
+  " AND p.last_run = ?2 AND p.decoded_run = dataset.last_seen_run))"
+
 int hv_store_dataset_delete_unseen(hv_store *s, int64_t source_id,
                                    int64_t run_id, size_t *deleted_out,
                                    hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
-  int rc;
+  sqlite3_stmt *tr = NULL, *st = NULL;
+  int64_t now = (int64_t)time(NULL);
+  int rc = 0;
 
-  if ((rc = hv__store_stmt(s, ST_DS_DELETE_UNSEEN, &st, err)) < 0)
-    goto cleanup;
-  if (sqlite3_bind_int64(st, 1, source_id) ||
-      sqlite3_bind_int64(st, 2, run_id) ||
-      sqlite3_bind_int64(st, 3, (int64_t)time(NULL)) ||
+  /* The transition rows first: once updated, the rows match no more. */
+  if (sqlite3_prepare_v2(s->db,
+                         "INSERT INTO dataset_transition (dataset_id,"
+                         " run_id, from_state, to_state, reason, at)"
+                         " SELECT id, ?2, coalesce(state, 'active'), 'deleted',"
+                         " 'vanished from its source in a complete run', ?3"
+                         " FROM dataset WHERE " UNSEEN,
+                         -1, &tr, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(s->db,
+                         "UPDATE dataset SET status = 'deleted',"
+                         " state = 'deleted', changed_run = ?2,"
+                         " updated_at = ?3 WHERE " UNSEEN,
+                         -1, &st, NULL) != SQLITE_OK ||
+      sqlite3_bind_int64(tr, 1, source_id) ||
+      sqlite3_bind_int64(tr, 2, run_id) || sqlite3_bind_int64(tr, 3, now) ||
+      sqlite3_step(tr) != SQLITE_DONE ||
+      sqlite3_bind_int64(st, 1, source_id) ||
+      sqlite3_bind_int64(st, 2, run_id) || sqlite3_bind_int64(st, 3, now) ||
       sqlite3_step(st) != SQLITE_DONE) {
     rc = hv__store_fail(s, err, "delete unseen datasets of source %lld",
                   (long long)source_id);
@@ -342,7 +370,8 @@ int hv_store_dataset_delete_unseen(hv_store *s, int64_t source_id,
     *deleted_out = (size_t)sqlite3_changes(s->db);
 
 cleanup:
-  hv__store_stmt_done(st);
+  sqlite3_finalize(tr);
+  sqlite3_finalize(st);
   return rc;
 }
 
@@ -364,6 +393,10 @@ int hv_store_dataset_foreach(hv_store *s, int64_t source_id, hv_dataset_cb cb,
                          " FROM dataset d JOIN source s ON s.id = d.source_id"
                          " JOIN dataset_payload p ON p.dataset_id = d.id"
                          " WHERE d.status = 'active'"
+                         /* Superseded copies are stored, not published;
+                            a copy back from deletion is published until
+                            the resolve after its run decides. */
+                         " AND coalesce(d.state, '') <> 'superseded'"
                          " AND (?1 <= 0 OR d.source_id = ?1)"
                          " ORDER BY d.key, s.name",
                          -1, &st, NULL) != SQLITE_OK ||

@@ -187,6 +187,46 @@ const hv__store_migration hv__store_migrations[] = {
      "    REFERENCES source(id) ON DELETE CASCADE,"
      "  cron TEXT NOT NULL"
      ");"},
+    /* Deduplication and the dataset lifecycle (store/lifecycle.c). The
+     * old status column keeps saying whether the source still delivers
+     * the copy ('active') or not ('deleted'); state says what became of
+     * the copy: active (published), superseded (a better copy of the
+     * same dataset is published), deleted, quarantined (a held run would
+     * have deleted it: still published, flagged). NULL: stored since
+     * the last resolve, which counts as active (most copies are alone
+     * and keep it, so a first harvest writes no state for them). grp is
+     * the row id of the copy published for the group when it has more
+     * than one copy. A dedup generation is one resolve; it covers the
+     * runs up to max_run, so copies first stored by the runs of one
+     * harvest share an arrival, whatever order the sources ran in. */
+    {"add dataset lifecycle states, transitions and superseded counts",
+     "ALTER TABLE dataset ADD COLUMN state TEXT"
+     "  CHECK (state IS NULL OR state IN"
+     "  ('active', 'superseded', 'deleted', 'quarantined'));"
+     "ALTER TABLE dataset ADD COLUMN grp INTEGER;"
+     "UPDATE dataset SET state = 'deleted' WHERE status = 'deleted';"
+     "CREATE TABLE dedup_generation ("
+     "  gen INTEGER PRIMARY KEY,"
+     "  max_run INTEGER NOT NULL"
+     ");"
+     "CREATE INDEX dataset_by_grp ON dataset(grp);"
+     "CREATE INDEX dataset_quarantined ON dataset(source_id)"
+     "  WHERE state = 'quarantined';"
+     "CREATE TABLE dataset_transition ("
+     "  id INTEGER PRIMARY KEY,"
+     "  dataset_id INTEGER NOT NULL"
+     "    REFERENCES dataset(id) ON DELETE CASCADE,"
+     "  run_id INTEGER," /* NULL: an operator's decision */
+     "  from_state TEXT,"
+     "  to_state TEXT NOT NULL,"
+     "  reason TEXT NOT NULL,"
+     "  at INTEGER NOT NULL"
+     ");"
+     "CREATE INDEX transition_by_dataset"
+     "  ON dataset_transition(dataset_id, id);"
+     "CREATE INDEX transition_by_run ON dataset_transition(run_id);"
+     "ALTER TABLE ledger ADD COLUMN datasets_superseded INTEGER NOT NULL"
+     "  DEFAULT 0;"},
 };
 
 const size_t hv__store_migration_count =

@@ -593,4 +593,182 @@ int hv_store_catalog_stamp(hv_store *s, int64_t *count_out,
                            int64_t *changed_out, int64_t *updated_out,
                            hv_error *err);
 
+/* ---- dataset lifecycle (store/lifecycle.c) ---------------------------- */
+
+/*
+ * Lifecycle states of a stored copy (dataset.state). A copy is published
+ * (written by the sinks) when it is active or quarantined.
+ */
+#define HV_DS_ACTIVE "active"
+#define HV_DS_SUPERSEDED "superseded"
+#define HV_DS_DELETED "deleted"
+#define HV_DS_QUARANTINED "quarantined"
+
+/* One stored copy as deduplication reads it (hv_store_lifecycle_load). */
+typedef struct hv_lifecycle_row {
+  int64_t id;
+  int64_t source_id;
+  char *source; /* source name */
+  int priority; /* the source's priority */
+  char *key, *uri, *identifier, *modified; /* NULL if absent */
+  char *state;  /* HV_DS_* or NULL: stored since the last resolve
+                   (counts as active) */
+  int live;     /* 1: the source still delivers it (status active) */
+  int64_t grp;  /* published copy of its group at the last resolve, or 0
+                   for a copy alone */
+  int64_t first_run;     /* run that first stored it */
+  int64_t last_seen_run; /* last run that delivered it */
+  int64_t kept_run;      /* quarantined only: run that kept its page
+                            unchanged since (it counts as delivered),
+                            else 0 */
+} hv_lifecycle_row;
+
+/*
+ * Loads every copy that is delivered (status active) or whose state is
+ * not yet 'deleted', in row id order. Free with hv_lifecycle_rows_free.
+ */
+int hv_store_lifecycle_load(hv_store *s, hv_lifecycle_row **out,
+                            size_t *n_out, hv_error *err);
+void hv_lifecycle_rows_free(hv_lifecycle_row *rows, size_t n);
+
+/*
+ * The dedup generations: generation i + 1 covers the runs with ids up to
+ * (*bounds_out)[i] (ascending). With add_new, first records a new
+ * generation for the runs since the last one, if any (call it inside the
+ * resolve's transaction). A copy's arrival is the first generation whose
+ * bound is at least its first_run. Free *bounds_out with hv_free.
+ */
+int hv_store_lifecycle_generations(hv_store *s, int add_new,
+                                   int64_t **bounds_out, size_t *n_out,
+                                   hv_error *err);
+
+/* One change to a copy's lifecycle columns (hv_store_lifecycle_apply). */
+typedef struct hv_lifecycle_update {
+  int64_t id;
+  const char *from_state; /* for the transition row; NULL: unresolved */
+  const char *to_state;   /* new state; NULL: the state stays */
+  int64_t grp;            /* written always (0: alone) */
+  int64_t run_id;         /* transition's run, 0: none (operator) */
+  const char *reason;     /* transition's reason (needed with to_state) */
+} hv_lifecycle_update;
+
+/*
+ * Writes n updates (inside the caller's transaction): grp, and for each update with to_state the new state plus a transition row
+ * (run, from, to, reason, now). A copy moved to 'deleted' is also marked
+ * no longer delivered (status 'deleted').
+ */
+int hv_store_lifecycle_apply(hv_store *s, const hv_lifecycle_update *u,
+                             size_t n, hv_error *err);
+
+/*
+ * Sets datasets_superseded on the ledger rows of (run_id, source_id) to
+ * the source's delivered copies that are superseded now.
+ */
+int hv_store_ledger_set_superseded(hv_store *s, int64_t run_id,
+                                   int64_t source_id, hv_error *err);
+
+/* Sum of datasets_superseded over a run's ledger rows. */
+int hv_store_ledger_superseded(hv_store *s, int64_t run_id, int64_t *out,
+                               hv_error *err);
+
+/*
+ * The copies a run deleted while they were published (a transition to
+ * 'deleted' in run_id from 'active' or 'quarantined'); cb gets the row
+ * id, source name and key, borrowed. A negative return stops the walk.
+ */
+typedef int (*hv_lifecycle_deleted_cb)(int64_t id, const char *source,
+                                       const char *key, void *payload);
+int hv_store_lifecycle_deleted(hv_store *s, int64_t run_id,
+                               hv_lifecycle_deleted_cb cb, void *payload,
+                               hv_error *err);
+
+/*
+ * Quarantines the published (active or unresolved) copies of source_id
+ * not seen in run_id (the ones a held run would have deleted; superseded
+ * copies are not served and stay as they are): they stay published,
+ * flagged, and
+ * are left out of later deletion guards until an operator releases or
+ * restores them. Writes a transition per copy; reports how many.
+ */
+int hv_store_dataset_quarantine_unseen(hv_store *s, int64_t source_id,
+                                       int64_t run_id, const char *reason,
+                                       size_t *quarantined_out,
+                                       hv_error *err);
+
+typedef struct hv_quarantine_row {
+  int64_t id;
+  char *source, *key, *identifier; /* identifier may be NULL */
+  int64_t run_id;                  /* run that quarantined it */
+  int64_t since;                   /* unix seconds */
+  char *reason;
+} hv_quarantine_row;
+
+/*
+ * Quarantined copies of one source (NULL: all), by source then key.
+ * Free with hv_quarantine_rows_free.
+ */
+int hv_store_quarantine_list(hv_store *s, const char *source,
+                             hv_quarantine_row **out, size_t *n_out,
+                             hv_error *err);
+void hv_quarantine_rows_free(hv_quarantine_row *rows, size_t n);
+
+/*
+ * An operator's decision on quarantined copies of source (NULL: every
+ * source), one key or all (key NULL): release deletes them now (state
+ * and status 'deleted'), restore makes them active again (unresolved, so
+ * the next resolve decides between copies). Each writes a transition
+ * without run. HV_ENOTFOUND if nothing matched. Run hv_dedup_resolve
+ * afterwards so that promotions follow.
+ */
+int hv_store_quarantine_release(hv_store *s, const char *source,
+                                const char *key, size_t *n_out,
+                                hv_error *err);
+int hv_store_quarantine_restore(hv_store *s, const char *source,
+                                const char *key, size_t *n_out,
+                                hv_error *err);
+
+/* A copy of a dataset and its history, for `dataset show`. */
+typedef struct hv_transition_row {
+  int64_t dataset_id;
+  int64_t run_id; /* 0: an operator's decision */
+  char *from_state, *to_state, *reason;
+  int64_t at;
+} hv_transition_row;
+
+typedef struct hv_copy_row {
+  int64_t id;
+  char *source, *key, *uri, *identifier, *modified, *state;
+  int priority;
+  int64_t first_run, last_seen_run;
+} hv_copy_row;
+
+/*
+ * Finds the copies whose key or IRI equals key or whose identifier equals
+ * it up to ASCII case and surrounding white space, and all other copies
+ * of their groups; and the transitions of all of them,
+ * oldest first. HV_ENOTFOUND if no copy matched. Free with
+ * hv_copy_rows_free and hv_transition_rows_free.
+ */
+int hv_store_dataset_history(hv_store *s, const char *key,
+                             hv_copy_row **copies, size_t *n_copies,
+                             hv_transition_row **trans, size_t *n_trans,
+                             hv_error *err);
+void hv_copy_rows_free(hv_copy_row *rows, size_t n);
+void hv_transition_rows_free(hv_transition_row *rows, size_t n);
+
+/*
+ * Calls cb for every published copy (state active or quarantined) with
+ * its source name and decompressed payload, in row id order. Strings and
+ * payload are borrowed for the call. A negative return stops the walk.
+ */
+typedef struct hv_published_row {
+  int64_t id;
+  const char *source, *key, *uri, *identifier;
+  const char *payload; /* canonical N-Triples */
+  size_t payload_len;
+} hv_published_row;
+typedef int (*hv_published_cb)(const hv_published_row *row, void *payload);
+int hv_store_published_foreach(hv_store *s, hv_published_cb cb,
+                               void *payload, hv_error *err);
+
 #endif
