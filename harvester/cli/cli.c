@@ -24,6 +24,7 @@
 #include "demo/demo.h"
 #include "harvest/harvest.h"
 #include "sinks/files.h"
+#include "sinks/sink.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -38,6 +39,7 @@ static const char main_usage[] =
     "  source add|list|show|remove   manage the registry of sources\n"
     "  run                           harvest sources\n"
     "  report volumes                per-state volumes from the ledger\n"
+    "  push, outbox status|retry|drop  send to the sinks; inspect the outbox\n"
     "  demo                          harvest the bundled sample handover "
     "points\n"
     "\n"
@@ -569,8 +571,9 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
   hv_harvest_opts defaults = HV_HARVEST_OPTS_INIT;
   hv_store *store = NULL;
   hv_source *sources = NULL;
+  hv_sink_conf *sinks = NULL;
   hv_error err = HV_ERROR_INIT;
-  size_t n = 0;
+  size_t n = 0, n_sinks = 0;
   long v = 0;
   int c, rc, all = 0;
 
@@ -640,9 +643,13 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
     rc = HV_EXIT_FAILURE;
     goto cleanup;
   }
+  if ((rc = hv__cli_sinks_before_run(store, &sinks, &n_sinks)) != HV_EXIT_OK)
+    goto cleanup;
   rc = hv_cli_harvest(store, sources, n, &a.opts, a.out_dir, a.json, stdout);
+  rc = hv__cli_sinks_after_run(store, sinks, n_sinks, rc);
 
 cleanup:
+  hv_sink_confs_free(sinks, n_sinks);
   hv_source_list_free(sources, n);
   hv_store_close(store);
   hv_free(a.names);
@@ -704,6 +711,8 @@ static const command commands[] = {
     {"run", cmd_run, "harvest sources"},
     {"report", hv__cli_report, "reports"},
     {"demo", cmd_demo, "demo harvest"},
+    {"outbox", hv__cli_outbox, "sink outbox"},
+    {"push", hv__cli_push, "send the outbox to the sinks"},
 };
 
 int hv_cli_main(int argc, char **argv)
