@@ -522,9 +522,13 @@ static void describe_error(json_t *doc, long status, const char *body,
   if (type)
     hv_error_set(err, HV_ESINK, "%s %s: HTTP %ld %s: %s", action, name,
                  status, type, msg && *msg ? msg : "(no message)");
-  else
-    hv_error_set(err, HV_ESINK, "%s %s: HTTP %ld: %.*s", action, name, status,
-                 (int)(len < ANSWER_QUOTE ? len : ANSWER_QUOTE), body);
+  else {
+    char answer[ANSWER_QUOTE];
+
+    hv_http_one_line(body, len, answer, sizeof(answer));
+    hv_error_set(err, HV_ESINK, "%s %s: HTTP %ld: %s", action, name, status,
+                 answer[0] ? answer : "(no body)");
+  }
 }
 
 static hv_sink_status classify(long status)

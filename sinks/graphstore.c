@@ -159,10 +159,13 @@ static void on_record(int rc, long status, const char *body, size_t len,
     return;
   }
   st = classify(status);
-  if (st != HV_SINK_OK)
-    hv_error_set(&err, HV_ESINK, "catalog record of %s: HTTP %ld: %.*s",
-                 o->graph, status, (int)(len < ANSWER_QUOTE ? len : ANSWER_QUOTE),
-                 body);
+  if (st != HV_SINK_OK) {
+    char answer[ANSWER_QUOTE];
+
+    hv_http_one_line(body, len, answer, sizeof(answer));
+    hv_error_set(&err, HV_ESINK, "catalog record of %s: HTTP %ld: %s",
+                 o->graph, status, answer);
+  }
   finish(o, st, &err);
 }
 
@@ -183,9 +186,12 @@ static void on_graph(int rc, long status, const char *body, size_t len,
   if (!o->is_put && status == 404)
     st = HV_SINK_OK; /* already gone */
   if (st != HV_SINK_OK) {
-    hv_error_set(&err, HV_ESINK, "%s graph %s: HTTP %ld: %.*s",
+    char answer[ANSWER_QUOTE];
+
+    hv_http_one_line(body, len, answer, sizeof(answer));
+    hv_error_set(&err, HV_ESINK, "%s graph %s: HTTP %ld: %s",
                  o->is_put ? "PUT" : "DELETE", o->graph, status,
-                 (int)(len < ANSWER_QUOTE ? len : ANSWER_QUOTE), body);
+                 answer[0] ? answer : "(no body)");
     finish(o, st, &err);
     return;
   }

@@ -452,3 +452,39 @@ cleanup:
   wipe_free(token);
   return rc;
 }
+
+void hv_http_one_line(const char *body, size_t len, char *out, size_t size)
+{
+  size_t n = 0, i;
+  int in_tag = 0, space = 1;
+
+  if (!size)
+    return;
+  for (i = 0; i < len && n + 1 < size; i++) {
+    unsigned char c = (unsigned char)body[i];
+
+    if (c == '<') {
+      in_tag = 1;
+      continue;
+    }
+    if (in_tag) {
+      in_tag = c != '>';
+      if (!in_tag && !space) {
+        out[n++] = ' ';
+        space = 1;
+      }
+      continue;
+    }
+    if (c < 0x20 || c == 0x7f || c == ' ') {
+      if (!space)
+        out[n++] = ' ';
+      space = 1;
+      continue;
+    }
+    out[n++] = (char)c;
+    space = 0;
+  }
+  while (n > 0 && out[n - 1] == ' ')
+    n--;
+  out[n] = '\0';
+}

@@ -89,4 +89,11 @@ int hv_http_from_conf(hv_http **out, const struct hv_sink_conf *c,
                       uv_loop_t *loop, const char *token_header,
                       hv_error *err);
 
+/*
+ * Writes up to size - 1 bytes of an answer body into out as one line for
+ * a message: markup tags dropped, runs of whitespace and control
+ * characters collapsed into one space.
+ */
+void hv_http_one_line(const char *body, size_t len, char *out, size_t size);
+
 #endif
