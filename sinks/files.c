@@ -610,8 +610,6 @@ static int files_flush(hv_sink *s, hv_error *err)
   if ((rc = hv_files_sink_write(s->env.store, 0, f->dir, NULL, err)) == 0)
     rc = hv_files_sink_write_pages(s->env.store, f->dir, f->base,
                                    f->page_size, NULL, err);
-  if (rc < 0)
-    hv_error_prefix(err, "sink %s: ", s->name);
   return rc;
 }
 

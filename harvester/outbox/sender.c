@@ -331,8 +331,8 @@ static int start_op(sink_run *sr, hv_outbox_op *op, hv_error *err)
   return 0;
 }
 
-/* Fills a sink's free slots. */
-static int pump(sink_run *sr, hv_error *err)
+/* Fills a sink's free slots; *started counts the operations started. */
+static int pump(sink_run *sr, size_t *started, hv_error *err)
 {
   drain *d = sr->d;
   hv_outbox_op *ops = NULL;
@@ -341,8 +341,9 @@ static int pump(sink_run *sr, hv_error *err)
 
   if (sr->halted || sr->active >= sr->limit)
     return 0;
-  /* Rows already in flight or given up are still pending in the table. */
-  skip = (size_t)sr->active + sr->given_up;
+  /* Rows in flight, given up or awaiting the flush are still pending in
+   * the table. */
+  skip = (size_t)sr->active + sr->given_up + sr->n_confirmed;
   if ((rc = hv_store_outbox_ready(d->store, sr->sink->name, now_ms(),
                                   (size_t)(sr->limit - sr->active) + skip,
                                   &ops, &n, err)) < 0)
@@ -361,6 +362,7 @@ static int pump(sink_run *sr, hv_error *err)
     *one = ops[i];
     memset(&ops[i], 0, sizeof(ops[i])); /* now owned by one */
     rc = start_op(sr, one, err);
+    (*started)++;
   }
   hv_outbox_ops_free(ops, n);
   return rc;
@@ -378,12 +380,20 @@ static void on_kick(uv_timer_t *timer)
   drain *d = timer->data;
   hv_error err = HV_ERROR_INIT;
   uint64_t now = uv_now(&d->loop), next = 0;
-  size_t i;
+  size_t i, started = 0;
   int active = 0;
 
+  if (d->finished)
+    return;
   for (i = 0; i < d->n_sinks && !d->fatal; i++)
-    if (pump(&d->sinks[i], &err) < 0)
+    if (pump(&d->sinks[i], &started, &err) < 0)
       set_fatal(d, &err);
+  /* Operations that completed at once (the files sink) freed their slots
+   * inside the pump; more may be ready behind them. */
+  if (started && !d->fatal) {
+    kick(d);
+    return;
+  }
   for (i = 0; i < d->n_sinks; i++)
     active += d->sinks[i].active;
   /* A due operation the pump did not start is not coming back in this
@@ -417,6 +427,7 @@ static void finish(drain *d)
 
   d->finished = 1;
   uv_timer_stop(&d->wake);
+  uv_timer_stop(&d->kick);
   for (i = 0; i < d->n_sinks; i++) {
     sink_run *sr = &d->sinks[i];
 
