@@ -411,11 +411,18 @@ int hv_http_from_conf(hv_http **out, const hv_sink_conf *c, uv_loop_t *loop,
     o.auth = HV_HTTP_AUTH_BASIC;
   else if (strcmp(auth, "digest") == 0)
     o.auth = HV_HTTP_AUTH_DIGEST;
-  else
+  else {
+    size_t i;
+    int line = c->line;
+
+    for (i = 0; i < c->n_settings; i++)
+      if (strcmp(c->settings[i].key, "auth") == 0)
+        line = c->settings[i].line;
     return hv_error_set(err, HV_EINVAL,
-                        "%s: sink %s: auth must be none, basic or digest, "
+                        "%s:%d: sink %s: auth must be none, basic or digest, "
                         "not '%s'",
-                        c->path, c->name, auth);
+                        c->path, line, c->name, auth);
+  }
   o.user = hv_sink_conf_get(c, "user");
   if (o.auth != HV_HTTP_AUTH_NONE) {
     if (!o.user)
