@@ -33,7 +33,8 @@ struct hv_ckan_double {
   json_t *orgs;       /* array of names */
   json_t *creates;    /* name -> number of creates applied */
   hv_ckan_faults faults;
-  unsigned writes;    /* write calls seen, for the fault counters */
+  unsigned writes;    /* write calls seen, for fail_every */
+  unsigned creates_seen; /* package_create calls, for fail_after_apply */
   unsigned next_id;
   hv_ckan_call *calls;
   size_t n_calls, cap_calls;
@@ -298,7 +299,8 @@ static int handle(hv_ckan_double *d, const char *action, json_t *args,
       *doc = ok(d, action, upd);
     }
   }
-  if (d->faults.fail_after_apply && n % d->faults.fail_after_apply == 0) {
+  if (strcmp(action, "package_create") == 0 && d->faults.fail_after_apply &&
+      ++d->creates_seen % d->faults.fail_after_apply == 0) {
     json_decref(*doc);
     *doc = failure(d, action, error_of("Internal Server Error",
                                        "Internal server error"));
@@ -454,6 +456,7 @@ void hv_ckan_double_set_faults(hv_ckan_double *d, const hv_ckan_faults *f)
   pthread_mutex_lock(&d->lock);
   d->faults = *f;
   d->writes = 0;
+  d->creates_seen = 0;
   pthread_mutex_unlock(&d->lock);
 }
 

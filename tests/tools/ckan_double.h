@@ -20,7 +20,7 @@
  *   - an unknown action is 400 "Bad request - Action name not known"
  *
  * Faults can be switched on: fail every Nth write (500, not applied),
- * apply every Nth write and then answer 500 anyway, delay every answer.
+ * apply every Nth create and then answer 500 anyway, delay every answer.
  * Every call is recorded (action, package name, HTTP status) for the
  * tests' assertions. All functions are safe to call while it serves.
  */
@@ -36,7 +36,8 @@ typedef struct hv_ckan_double hv_ckan_double;
 
 typedef struct hv_ckan_faults {
   unsigned fail_every;        /* every Nth write answers 500, unapplied */
-  unsigned fail_after_apply;  /* every Nth write is applied, then 500 */
+  unsigned fail_after_apply;  /* every Nth package_create is applied,
+                                 then answered 500 */
   unsigned delay_ms;          /* before every answer */
 } hv_ckan_faults;
 
