@@ -336,7 +336,8 @@ int hv_ckan_package(const hv_sink_item *item, const char *owner_org,
     goto cleanup;
   }
   for (i = 0; i < g.len && !ds; i++)
-    if (is_iri(&g.quads[i].p, RDF_TYPE) && is_iri(&g.quads[i].o, DCAT "Dataset"))
+    if (is_iri(&g.quads[i].p, RDF_TYPE) &&
+        is_iri(&g.quads[i].o, DCAT "Dataset"))
       ds = &g.quads[i].s;
   if (!ds) {
     rc = hv_error_set(err, HV_EMAP, "ckan: dataset %s/%s: no dcat:Dataset in "
@@ -416,7 +417,8 @@ int hv_ckan_package(const hv_sink_item *item, const char *owner_org,
         add_extra(extras, "originator_name", literal(&g, o, FOAF "name")))
       goto oom;
   }
-  if (json_object_set(pkg, "tags", tags) || json_object_set(pkg, "groups", groups) ||
+  if (json_object_set(pkg, "tags", tags) ||
+      json_object_set(pkg, "groups", groups) ||
       json_object_set(pkg, "resources", res) ||
       json_object_set(pkg, "extras", extras))
     goto oom;
@@ -511,7 +513,8 @@ static void describe_error(json_t *doc, long status, const char *body,
 
       if (strcmp(k, "__type") == 0 || !json_is_string(first))
         continue;
-      n += (size_t)snprintf(fields + n, n < sizeof(fields) ? sizeof(fields) - n : 0,
+      n += (size_t)snprintf(fields + n,
+                            n < sizeof(fields) ? sizeof(fields) - n : 0,
                             "%s%s: %s", n ? "; " : "", k,
                             json_string_value(first));
       if (n >= sizeof(fields))

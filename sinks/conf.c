@@ -191,7 +191,8 @@ int hv_sink_conf_parse(const char *text, const char *path, hv_sink_conf **out,
       }
       *close = '\0';
       name = trim(line + 1);
-      if (strncmp(name, "sink", 4) != 0 || (name[4] != ' ' && name[4] != '\t')) {
+      if (strncmp(name, "sink", 4) != 0 ||
+          (name[4] != ' ' && name[4] != '\t')) {
         rc = hv_error_set(err, HV_EINVAL, "%s:%d: unknown section [%s]; "
                           "expected [sink NAME]", path, lineno, name);
         break;
@@ -313,7 +314,8 @@ static int read_secret_file(const hv_sink_conf *c, const hv_sink_setting *s,
     rc = hv_error_set(err, HV_EINVAL,
                       "%s:%d: %s must be owned by this user with mode 0600 "
                       "(it is %04o)",
-                      c->path, s->line, s->value, (unsigned)(st.st_mode & 07777));
+                      c->path, s->line, s->value,
+                      (unsigned)(st.st_mode & 07777));
     goto cleanup;
   }
   while (len < MAX_SECRET &&

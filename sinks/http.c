@@ -273,7 +273,8 @@ int hv_http_send(hv_http *h, const hv_http_request *req, hv_http_cb cb,
   r->cb = cb;
   r->payload = payload;
   hv_buf_init(&r->resp, h->opts.max_response);
-  if (!(r->method = hv_strdup(req->method)) || !(r->url = hv_strdup(req->url)) ||
+  if (!(r->method = hv_strdup(req->method)) ||
+      !(r->url = hv_strdup(req->url)) ||
       (req->body && !(r->body = hv_strndup(req->body, req->body_len))) ||
       !(r->easy = curl_easy_init()))
     goto oom;

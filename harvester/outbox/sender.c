@@ -273,7 +273,8 @@ static int start_op(sink_run *sr, hv_outbox_op *op, hv_error *err)
   track *t;
   int rc;
 
-  if (!(t = track_find(d, op->seq)) && !(t = track_add(d, op->seq, sr->index))) {
+  if (!(t = track_find(d, op->seq)) &&
+      !(t = track_add(d, op->seq, sr->index))) {
     hv_outbox_ops_free(op, 1);
     return hv_error_oom(err);
   }
@@ -319,9 +320,10 @@ static int start_op(sink_run *sr, hv_outbox_op *op, hv_error *err)
     item.payload_len = f->payload.len;
   }
   sr->active++;
-  rc = op->op == HV_OUTBOX_PUT ? sr->sink->type->put(sr->sink, &item, op_done, f)
-                               : sr->sink->type->delete(sr->sink, &item,
-                                                        op_done, f);
+  if (op->op == HV_OUTBOX_PUT)
+    rc = sr->sink->type->put(sr->sink, &item, op_done, f);
+  else
+    rc = sr->sink->type->delete(sr->sink, &item, op_done, f);
   if (rc < 0) {
     hv_error serr = HV_ERROR_INIT;
 
@@ -512,6 +514,14 @@ int hv_outbox_drain(hv_store *store, const hv_sink_conf *confs, size_t n,
       goto cleanup;
     sr->limit = (int)limit;
     d.n_sinks++;
+    if (sr->sink->type->describe) {
+      hv_buf what = HV_BUF_INIT(4096);
+
+      if (sr->sink->type->describe(sr->sink, &what) == 0)
+        hv_log_info("sink %s: %s, %d at a time", sr->sink->name, what.ptr,
+                    sr->limit);
+      hv_buf_fini(&what);
+    }
   }
   if ((rc = hv_store_outbox_due_now(store, NULL, err)) < 0)
     goto cleanup;

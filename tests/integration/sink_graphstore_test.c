@@ -8,7 +8,9 @@
  *
  * One Virtuoso serves every test of this binary (it takes seconds to
  * start); each test uses its own graph IRI prefix. Without virtuoso-t the
- * tests are skipped with a message saying so.
+ * Virtuoso tests are skipped with a message saying so. One test runs
+ * against a scripted server instead, for what Virtuoso cannot show:
+ * basic auth on the wire and the handling of other answers.
  */
 #include "tools/hvtest.h"
 
@@ -301,9 +303,64 @@ static void test_wrong_password(void **state)
   hv_buf_fini(&csv);
 }
 
+/* Against a scripted server, without Virtuoso: basic auth, the body's
+ * type and how answers are classified. */
+static void test_basic_auth_and_answers(void **state)
+{
+  hv_sink_catalog c;
+  hv_fault_step step;
+  hv_outbox_stats st;
+  hv_outbox_op *ops = NULL;
+  hv_error err = HV_ERROR_INIT;
+  char text[1024], url[256], value[256];
+  size_t n = 0;
+
+  (void)state;
+  hv_sink_catalog_open(&c);
+  setenv("HV_TEST_GS_BASIC", "pw", 1);
+  snprintf(text, sizeof(text),
+           "[sink lod]\ntype = graphstore\nendpoint = %s\nauth = basic\n"
+           "user = harvester\npassword_env = HV_TEST_GS_BASIC\n",
+           hv_fault_server_url(c.srv, "/gsp", url, sizeof(url)));
+  hv_sink_catalog_conf(&c, text);
+  memset(&step, 0, sizeof(step));
+  step.status = 201;
+  HV_ASSERT_OK(hv_fault_server_route(c.srv, "/gsp", &step, 1, &err), &err);
+  hv_sink_catalog_serve(&c, 1, 3, 1, 0);
+  hv_sink_catalog_harvest(&c);
+  hv_sink_catalog_push(&c, &st);
+  assert_int_equal(st.done, 3);
+  assert_int_equal(hv_fault_server_hits(c.srv, "/gsp"), 3);
+  assert_true(hv_fault_server_header(c.srv, "/gsp", "Authorization", value,
+                                     sizeof(value)));
+  assert_string_equal(value, "Basic aGFydmVzdGVyOnB3"); /* harvester:pw */
+  assert_true(hv_fault_server_header(c.srv, "/gsp", "Content-Type", value,
+                                     sizeof(value)));
+  assert_string_equal(value, "application/n-triples");
+
+  /* A 400 is about this graph: parked, with the answer on one line. */
+  step.status = 400;
+  step.content_type = "text/html";
+  step.body = "<html><body>bad\n<b>graph</b></body></html>";
+  step.len = strlen(step.body);
+  HV_ASSERT_OK(hv_fault_server_route(c.srv, "/gsp", &step, 1, &err), &err);
+  hv_sink_catalog_serve(&c, 1, 1, 2, 0);
+  hv_sink_catalog_harvest(&c);
+  hv_sink_catalog_push(&c, &st);
+  assert_int_equal(st.parked, 3); /* one update, two deletes */
+  HV_ASSERT_OK(hv_store_outbox_list(c.store, "lod", "parked", 0, &ops, &n,
+                                    &err),
+               &err);
+  assert_int_equal(n, 3);
+  assert_non_null(strstr(ops[0].last_error, "HTTP 400: bad graph"));
+  hv_outbox_ops_free(ops, n);
+  hv_sink_catalog_close(&c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_basic_auth_and_answers),
       cmocka_unit_test_setup_teardown(test_create_update_delete, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_resend_is_idempotent, setup,
