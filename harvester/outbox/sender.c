@@ -137,8 +137,8 @@ static void note_message(drain *d, const char *sink, const char *what,
                          const char *why)
 {
   if (!d->stats->message[0])
-    snprintf(d->stats->message, sizeof(d->stats->message), "sink %s: %s%s",
-             sink, what, why);
+    snprintf(d->stats->message, sizeof(d->stats->message),
+             "sink %.64s: %s%.400s", sink, what, why);
 }
 
 /* Stops sending to a sink; its waiting operations are given up. */
