@@ -122,8 +122,9 @@ typedef struct hv_sink_env {
 typedef struct hv_sink_type {
   const char *name; /* the conf's type */
   /*
-   * Operations are confirmed by flush, not by put/delete: the sender
-   * marks them done only after flush succeeded.
+   * The sink rewrites everything from the store at flush, so the sender
+   * does not send it operations one by one: a successful flush confirms
+   * every operation pending when the drain started.
    */
   int confirm_on_flush;
   /* Reads and checks the settings, keeps what it needs in s->impl. */

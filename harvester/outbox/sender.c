@@ -8,10 +8,15 @@
  * that completes inside put (the files sink) does not recurse into the
  * pump.
  *
- * Every operation the drain touched is tracked in a small list: in
- * flight, waiting out its backoff, or given up for this drain (too many
- * attempts, or its sink halted). The ready query does not know that list,
- * so it is asked for enough rows to skip the tracked ones.
+ * Every pending operation the drain touched is tracked in a small list:
+ * in flight, waiting out its backoff, or given up for this drain (too
+ * many attempts, or its sink halted); finished ones leave it. The ready
+ * query does not know that list, so it is asked for enough rows to skip
+ * the tracked ones.
+ *
+ * A sink confirmed by its flush (the files sink, which rewrites the whole
+ * catalog from the store) is not sent operations one by one: its flush
+ * confirms every operation that was pending when the drain started.
  *
  * A sink that fails max_attempts operations in a row without one success
  * is halted for the rest of the drain: a sink that is down must not cost
@@ -50,8 +55,8 @@ typedef struct sink_run {
   int halted;
   int failures_in_row;
   size_t given_up;  /* tracked operations given up */
-  int64_t *confirmed; /* confirm_on_flush: awaiting the flush */
-  size_t n_confirmed, cap_confirmed;
+  int64_t flush_through; /* confirm_on_flush: newest pending operation at
+                            the start, confirmed with all before it */
 } sink_run;
 
 typedef struct inflight {
@@ -95,6 +100,15 @@ static track *track_find(drain *d, int64_t seq)
     if (d->tracks[i].seq == seq)
       return &d->tracks[i];
   return NULL;
+}
+
+/* Forgets a finished operation, so the list only holds pending ones. */
+static void track_remove(drain *d, int64_t seq)
+{
+  track *t = track_find(d, seq);
+
+  if (t)
+    *t = d->tracks[--d->n_tracks];
 }
 
 static track *track_add(drain *d, int64_t seq, int sink)
@@ -179,21 +193,6 @@ static long backoff(const drain *d, int64_t attempts)
   return ms < d->opts.max_backoff_ms ? ms : d->opts.max_backoff_ms;
 }
 
-static int confirm_later(sink_run *sr, int64_t seq)
-{
-  if (sr->n_confirmed == sr->cap_confirmed) {
-    size_t cap = sr->cap_confirmed ? sr->cap_confirmed * 2 : 64;
-    int64_t *grown = hv_realloc(sr->confirmed, cap * sizeof(*grown));
-
-    if (!grown)
-      return HV_ENOMEM;
-    sr->confirmed = grown;
-    sr->cap_confirmed = cap;
-  }
-  sr->confirmed[sr->n_confirmed++] = seq;
-  return 0;
-}
-
 static void op_done(hv_sink_status status, const hv_error *serr,
                     void *payload)
 {
@@ -209,12 +208,9 @@ static void op_done(hv_sink_status status, const hv_error *serr,
   sr->active--;
   if (status == HV_SINK_OK) {
     sr->failures_in_row = 0;
-    if (sr->sink->type->confirm_on_flush)
-      rc = confirm_later(sr, op->seq) < 0 ? hv_error_oom(&err) : 0;
-    else if ((rc = hv_store_outbox_done(d->store, op->seq, &err)) == 0)
+    if ((rc = hv_store_outbox_done(d->store, op->seq, &err)) == 0)
       d->stats->done++;
-    if (t)
-      t->state = T_GIVEN_UP; /* finished: never picked again */
+    track_remove(d, op->seq);
     goto out;
   }
   if (status == HV_SINK_PARK) {
@@ -223,8 +219,7 @@ static void op_done(hv_sink_status status, const hv_error *serr,
                 op->key, why);
     if ((rc = hv_store_outbox_failed(d->store, op->seq, 1, 0, why, &err)) == 0)
       d->stats->parked++;
-    if (t)
-      t->state = T_GIVEN_UP;
+    track_remove(d, op->seq);
     goto out;
   }
   /* A retryable failure, or one that stops the whole sink. */
@@ -341,11 +336,12 @@ static int pump(sink_run *sr, size_t *started, hv_error *err)
   size_t n = 0, i, skip;
   int rc = 0;
 
-  if (sr->halted || sr->active >= sr->limit)
+  /* A sink confirmed by its flush is not sent operations one by one. */
+  if (sr->halted || sr->active >= sr->limit ||
+      sr->sink->type->confirm_on_flush)
     return 0;
-  /* Rows in flight, given up or awaiting the flush are still pending in
-   * the table. */
-  skip = (size_t)sr->active + sr->given_up + sr->n_confirmed;
+  /* Rows in flight or given up are still pending in the table. */
+  skip = (size_t)sr->active + sr->given_up;
   if ((rc = hv_store_outbox_ready(d->store, sr->sink->name, now_ms(),
                                   (size_t)(sr->limit - sr->active) + skip,
                                   &ops, &n, err)) < 0)
@@ -425,7 +421,7 @@ static void on_kick(uv_timer_t *timer)
 static void finish(drain *d)
 {
   hv_error err = HV_ERROR_INIT;
-  size_t i, j;
+  size_t i, n = 0;
 
   d->finished = 1;
   uv_timer_stop(&d->wake);
@@ -443,12 +439,13 @@ static void finish(drain *d)
       note_message(d, sr->sink->name, "flush failed: ", err.msg);
       continue;
     }
-    for (j = 0; j < sr->n_confirmed; j++) {
-      if (hv_store_outbox_done(d->store, sr->confirmed[j], &err) < 0) {
+    if (sr->sink->type->confirm_on_flush && sr->flush_through > 0) {
+      if (hv_store_outbox_done_through(d->store, sr->sink->name,
+                                       sr->flush_through, &n, &err) < 0) {
         set_fatal(d, &err);
         break;
       }
-      d->stats->done++;
+      d->stats->done += n;
     }
   }
 }
@@ -525,6 +522,12 @@ int hv_outbox_drain(hv_store *store, const hv_sink_conf *confs, size_t n,
   }
   if ((rc = hv_store_outbox_due_now(store, NULL, err)) < 0)
     goto cleanup;
+  for (i = 0; i < d.n_sinks; i++)
+    if (d.sinks[i].sink->type->confirm_on_flush &&
+        (rc = hv_store_outbox_last_pending(store, d.sinks[i].sink->name,
+                                           &d.sinks[i].flush_through, err)) <
+            0)
+      goto cleanup;
   uv_timer_start(&d.kick, on_kick, 0, 0);
   uv_run(&d.loop, UV_RUN_DEFAULT);
   if (d.fatal) {
@@ -543,7 +546,6 @@ cleanup:
   }
   for (i = 0; i < d.n_sinks; i++) {
     hv_sink_free(d.sinks[i].sink);
-    hv_free(d.sinks[i].confirmed);
   }
   hv_free(d.sinks);
   hv_free(d.tracks);

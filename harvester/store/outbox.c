@@ -292,6 +292,46 @@ int hv_store_outbox_done(hv_store *s, int64_t seq, hv_error *err)
   return rc;
 }
 
+int hv_store_outbox_last_pending(hv_store *s, const char *sink,
+                                 int64_t *seq_out, hv_error *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if ((rc = prepare(s,
+                    "SELECT coalesce(max(seq), 0) FROM outbox"
+                    " WHERE sink = ?1 AND state = 'pending'",
+                    &st, "newest pending operation", err)) < 0)
+    return rc;
+  if (hv__store_bind_text(st, 1, sink) || sqlite3_step(st) != SQLITE_ROW)
+    rc = hv__store_fail(s, err, "outbox: newest pending operation");
+  else
+    *seq_out = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int hv_store_outbox_done_through(hv_store *s, const char *sink, int64_t seq,
+                                 size_t *n_out, hv_error *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if ((rc = prepare(s,
+                    "UPDATE outbox SET state = 'done', done_at = ?3,"
+                    " last_error = NULL"
+                    " WHERE sink = ?1 AND state = 'pending' AND seq <= ?2",
+                    &st, "mark done", err)) < 0)
+    return rc;
+  if (hv__store_bind_text(st, 1, sink) || sqlite3_bind_int64(st, 2, seq) ||
+      sqlite3_bind_int64(st, 3, (int64_t)time(NULL)))
+    rc = hv__store_fail(s, err, "outbox: mark done");
+  else if ((rc = step_done(s, st, "mark done", err)) == 0 && n_out)
+    *n_out = (size_t)sqlite3_changes(s->db);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int hv_store_outbox_failed(hv_store *s, int64_t seq, int park,
                            int64_t next_try, const char *message,
                            hv_error *err)

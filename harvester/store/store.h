@@ -368,6 +368,16 @@ int hv_store_outbox_list(hv_store *s, const char *sink, const char *state,
 int hv_store_outbox_done(hv_store *s, int64_t seq, hv_error *err);
 
 /*
+ * For sinks that rewrite everything at once (the files sink): the newest
+ * pending operation of sink (0 if none) and, after the rewrite, marking
+ * every pending operation of sink up to and including seq done.
+ */
+int hv_store_outbox_last_pending(hv_store *s, const char *sink,
+                                 int64_t *seq_out, hv_error *err);
+int hv_store_outbox_done_through(hv_store *s, const char *sink, int64_t seq,
+                                 size_t *n_out, hv_error *err);
+
+/*
  * Records a failed send of seq: attempts + 1, last_error = message, and
  * either next_try (stays pending) or, with park set, state 'parked' (it
  * waits for an operator's retry or drop). HV_ENOTFOUND.
