@@ -22,6 +22,15 @@
 #include "util/alloc.h"
 #include "util/compress.h"
 
+/*
+ * The condition of the partial indexes, written out in every query that
+ * should use them: SQLite only uses a partial index when the query's
+ * WHERE visibly implies the index's, and it does not infer that from
+ * state = 'pending' alone. Without it every query would scan all the
+ * done operations of the outbox's history.
+ */
+#define OPEN "state IN ('pending', 'parked')"
+
 static const char *op_name(hv_outbox_opcode op)
 {
   return op == HV_OUTBOX_DELETE ? "delete" : "put";
@@ -216,7 +225,7 @@ int hv_store_outbox_ready(hv_store *s, const char *sink, int64_t now,
 
   if ((rc = prepare(s,
                     "SELECT " OP_COLUMNS " FROM outbox o"
-                    " WHERE o.sink = ?1 AND o.state = 'pending'"
+                    " WHERE o.sink = ?1 AND " OPEN " AND o.state = 'pending'"
                     " AND o.next_try <= ?2 AND NOT EXISTS (SELECT 1 FROM"
                     " outbox p WHERE p.sink = o.sink AND p.source_id ="
                     " o.source_id AND p.key = o.key AND p.seq < o.seq AND"
@@ -300,7 +309,7 @@ int hv_store_outbox_last_pending(hv_store *s, const char *sink,
 
   if ((rc = prepare(s,
                     "SELECT coalesce(max(seq), 0) FROM outbox"
-                    " WHERE sink = ?1 AND state = 'pending'",
+                    " WHERE sink = ?1 AND " OPEN " AND state = 'pending'",
                     &st, "newest pending operation", err)) < 0)
     return rc;
   if (hv__store_bind_text(st, 1, sink) || sqlite3_step(st) != SQLITE_ROW)
@@ -320,7 +329,8 @@ int hv_store_outbox_done_through(hv_store *s, const char *sink, int64_t seq,
   if ((rc = prepare(s,
                     "UPDATE outbox SET state = 'done', done_at = ?3,"
                     " last_error = NULL"
-                    " WHERE sink = ?1 AND state = 'pending' AND seq <= ?2",
+                    " WHERE sink = ?1 AND " OPEN " AND state = 'pending'"
+                    " AND seq <= ?2",
                     &st, "mark done", err)) < 0)
     return rc;
   if (hv__store_bind_text(st, 1, sink) || sqlite3_bind_int64(st, 2, seq) ||
@@ -375,8 +385,8 @@ static int bulk(hv_store *s, const char *sql, const char *sink, int64_t seq,
 int hv_store_outbox_due_now(hv_store *s, const char *sink, hv_error *err)
 {
   return bulk(s,
-              "UPDATE outbox SET next_try = 0 WHERE state = 'pending'"
-              " AND next_try > 0 AND (?1 IS NULL OR sink = ?1) AND ?2 = 0",
+              "UPDATE outbox SET next_try = 0 WHERE " OPEN
+              " AND state = 'pending' AND next_try > 0 AND (?1 IS NULL OR sink = ?1) AND ?2 = 0",
               sink, 0, NULL, "make pending operations due", err);
 }
 
@@ -385,7 +395,8 @@ int hv_store_outbox_retry(hv_store *s, const char *sink, int64_t seq,
 {
   return bulk(s,
               "UPDATE outbox SET state = 'pending', next_try = 0"
-              " WHERE state = 'parked' AND (?1 IS NULL OR sink = ?1)"
+              " WHERE " OPEN " AND state = 'parked'"
+              " AND (?1 IS NULL OR sink = ?1)"
               " AND (?2 <= 0 OR seq = ?2)",
               sink, seq, n_out, "retry", err);
 }
@@ -395,8 +406,8 @@ int hv_store_outbox_drop(hv_store *s, const char *sink, int64_t seq,
 {
   return bulk(s,
               "UPDATE outbox SET state = 'dropped'"
-              " WHERE state IN ('pending', 'parked')"
-              " AND (?1 IS NULL OR sink = ?1) AND (?2 <= 0 OR seq = ?2)",
+              " WHERE " OPEN " AND (?1 IS NULL OR sink = ?1)"
+              " AND (?2 <= 0 OR seq = ?2)",
               sink, seq, n_out, "drop", err);
 }
 
