@@ -5,6 +5,10 @@
 #
 # libraptor2-dev pulls in libcurl4-gnutls-dev, which conflicts with
 # libcurl4-openssl-dev, so the gnutls flavour of libcurl is used throughout.
+#
+# virtuoso-opensource-7 provides virtuoso-t, which the Graph Store sink's
+# tests start on loopback in a temporary directory of their own (without
+# it they are skipped).
 set -euo pipefail
 
 packages=(
@@ -17,6 +21,7 @@ packages=(
   time
   chromium
   wrk
+  virtuoso-opensource-7
 )
 
 missing=()

@@ -18,12 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "decode/rdfparse.h"
 #include "model/graph.h"
+#include "sinks/sink.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/hash.h"
 
 #define MAX_FILE_CHUNK ((size_t)64 << 20)
 
@@ -347,3 +350,301 @@ cleanup:
   hv_buf_fini(&ctx.line);
   return rc;
 }
+
+/* ---- the paged catalog export ------------------------------------------ */
+
+/*
+ * Besides the two whole-catalog files the sink writes DIR/pages/: the
+ * catalog cut into pages of page_size datasets, page-1.ttl, page-2.ttl,
+ * ..., each a dcat:Catalog listing its datasets plus a Hydra
+ * PartialCollectionView (first, previous, next, last, totalItems) and
+ * the datasets' triples, and pages/etags.tsv with one line
+ * "page-N.ttl<TAB>ETag" per page. The ETag is the quoted SHA-256 of the
+ * page, so it changes exactly when the page's bytes do; a server can
+ * answer conditional requests from the manifest without reading pages.
+ */
+
+#define HYDRA "http://www.w3.org/ns/hydra/core#"
+#define DCAT_NS "http://www.w3.org/ns/dcat#"
+#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+typedef struct page_ctx {
+  const char *dir;      /* DIR/pages */
+  const char *base;     /* catalog IRI; pages are base?page=N */
+  size_t page_size;
+  size_t total;         /* datasets in the catalog */
+  size_t pages;         /* ceil(total / page_size), at least 1 */
+  size_t index;         /* datasets seen so far */
+  size_t page;          /* current page number, 1-based */
+  hv_buf links;         /* dcat:dataset lines of the current page */
+  hv_buf body;          /* dataset triples of the current page */
+  hv_buf etags;         /* the manifest */
+  hv_error *err;
+} page_ctx;
+
+static int count_dataset(const hv_dataset_row *row, void *payload)
+{
+  (void)row;
+  ((page_ctx *)payload)->total++;
+  return 0;
+}
+
+/* Writes content to dir/name through a synced temporary file. */
+static int write_atomic(const char *dir, const char *name, const hv_buf *b,
+                        hv_error *err)
+{
+  out_file f;
+  int rc;
+
+  memset(&f, 0, sizeof(f));
+  if ((rc = out_open(&f, dir, name, err)) == 0 &&
+      (rc = out_write(&f, b, err)) == 0 && (rc = out_sync(&f, err)) == 0)
+    rc = out_rename(&f, err);
+  out_discard(&f);
+  return rc;
+}
+
+static int page_iri(hv_buf *b, const page_ctx *p, size_t n)
+{
+  return hv_buf_addf(b, "<%s?page=%zu>", p->base, n);
+}
+
+/* Writes the current page with its Hydra view and records its ETag. */
+static int page_emit(page_ctx *p)
+{
+  hv_buf page = HV_BUF_INIT(MAX_FILE_CHUNK);
+  char name[64], hex[HV_SHA256_HEX_LEN + 1];
+  int rc;
+
+  snprintf(name, sizeof(name), "page-%zu.ttl", p->page);
+  rc = hv_buf_addf(&page, "<%s> <" RDF_TYPE "> <" DCAT_NS "Catalog> .\n",
+                   p->base);
+  if (rc == 0)
+    rc = hv_buf_add(&page, p->links.ptr ? p->links.ptr : "", p->links.len);
+  if (rc == 0 && (rc = page_iri(&page, p, p->page)) == 0)
+    rc = hv_buf_addstr(&page, " <" RDF_TYPE "> <" HYDRA
+                              "PartialCollectionView> .\n");
+#define VIEW_LINK(prop, n)                                                   \
+  do {                                                                       \
+    if (rc == 0 && (rc = page_iri(&page, p, p->page)) == 0 &&                \
+        (rc = hv_buf_addstr(&page, " <" HYDRA prop "> ")) == 0 &&            \
+        (rc = page_iri(&page, p, (n))) == 0)                                 \
+      rc = hv_buf_addstr(&page, " .\n");                                     \
+  } while (0)
+  VIEW_LINK("first", (size_t)1);
+  VIEW_LINK("last", p->pages);
+  if (p->page > 1)
+    VIEW_LINK("previous", p->page - 1);
+  if (p->page < p->pages)
+    VIEW_LINK("next", p->page + 1);
+#undef VIEW_LINK
+  if (rc == 0)
+    rc = hv_buf_addf(&page,
+                     "<%s> <" HYDRA "totalItems> \"%zu\"^^<http://www.w3.org/"
+                     "2001/XMLSchema#integer> .\n",
+                     p->base, p->total);
+  if (rc == 0)
+    rc = hv_buf_add(&page, p->body.ptr ? p->body.ptr : "", p->body.len);
+  if (rc < 0) {
+    hv_error_set(p->err, rc, "files sink: page %zu: %s", p->page,
+                 hv_strerror(rc));
+    goto cleanup;
+  }
+  hv_sha256_hex(page.ptr, page.len, hex);
+  if ((rc = write_atomic(p->dir, name, &page, p->err)) < 0)
+    goto cleanup;
+  if ((rc = hv_buf_addf(&p->etags, "%s\t\"%s\"\n", name, hex)) < 0)
+    hv_error_oom(p->err);
+  hv_buf_reset(&p->links);
+  hv_buf_reset(&p->body);
+  p->page++;
+
+cleanup:
+  hv_buf_fini(&page);
+  return rc;
+}
+
+static int page_dataset(const hv_dataset_row *row, void *payload)
+{
+  page_ctx *p = payload;
+  hv_graph g;
+  size_t i;
+  int rc;
+
+  hv_graph_init(&g);
+  if ((rc = hv_rdf_parse(&g, "turtle", row->payload, row->payload_len, NULL,
+                         p->err)) < 0) {
+    hv_error_prefix(p->err, "files sink: stored dataset %s: ", row->key);
+    goto cleanup;
+  }
+  if ((rc = relabel(&g, p->index)) < 0) {
+    hv_error_oom(p->err);
+    goto cleanup;
+  }
+  qsort(g.quads, g.len, sizeof(*g.quads), quad_cmp);
+  for (i = 0; i < g.len && rc == 0; i++) {
+    const hv_quad *q = &g.quads[i];
+
+    if (q->o.kind == HV_TERM_IRI && strcmp(q->p.value, RDF_TYPE) == 0 &&
+        strcmp(q->o.value, DCAT_NS "Dataset") == 0) {
+      if ((rc = hv_buf_addf(&p->links, "<%s> <" DCAT_NS "dataset> ",
+                            p->base)) == 0 &&
+          (rc = hv_term_write_nt(&p->links, &q->s)) == 0)
+        rc = hv_buf_addstr(&p->links, " .\n");
+    }
+    if (rc == 0)
+      rc = hv_quad_write_nq(&p->body, q);
+  }
+  if (rc < 0) {
+    hv_error_set(p->err, rc, "files sink: page %zu: dataset %s: %s", p->page,
+                 row->key, hv_strerror(rc));
+    goto cleanup;
+  }
+  p->index++;
+  if (p->index % p->page_size == 0)
+    rc = page_emit(p);
+
+cleanup:
+  hv_graph_fini(&g);
+  return rc;
+}
+
+int hv_files_sink_write_pages(hv_store *store, const char *dir,
+                              const char *base_iri, size_t page_size,
+                              size_t *pages_out, hv_error *err)
+{
+  page_ctx p;
+  hv_buf path = HV_BUF_INIT(4096);
+  char name[64];
+  size_t n;
+  int rc;
+
+  memset(&p, 0, sizeof(p));
+  p.base = base_iri;
+  p.page_size = page_size ? page_size : 100;
+  p.page = 1;
+  p.err = err;
+  hv_buf_init(&p.links, MAX_FILE_CHUNK);
+  hv_buf_init(&p.body, MAX_FILE_CHUNK);
+  hv_buf_init(&p.etags, MAX_FILE_CHUNK);
+  if (hv_buf_addf(&path, "%s/pages", dir) < 0) {
+    rc = hv_error_oom(err);
+    goto cleanup;
+  }
+  p.dir = path.ptr;
+  if (mkdir(p.dir, 0755) != 0 && errno != EEXIST) {
+    rc = hv_error_set(err, HV_EIO, "files sink: cannot create %s: %s", p.dir,
+                      strerror(errno));
+    goto cleanup;
+  }
+  if ((rc = hv_store_dataset_foreach(store, 0, count_dataset, &p, err)) < 0)
+    goto cleanup;
+  p.pages = p.total ? (p.total + p.page_size - 1) / p.page_size : 1;
+  if ((rc = hv_store_dataset_foreach(store, 0, page_dataset, &p, err)) < 0)
+    goto cleanup;
+  /* The last, partial page; an empty catalog still has page 1. */
+  if ((p.index % p.page_size != 0 || p.total == 0) &&
+      (rc = page_emit(&p)) < 0)
+    goto cleanup;
+  if ((rc = write_atomic(p.dir, "etags.tsv", &p.etags, err)) < 0)
+    goto cleanup;
+  /* Pages beyond the new last one belong to a bigger, older catalog. */
+  for (n = p.pages + 1;; n++) {
+    hv_buf old = HV_BUF_INIT(4096);
+
+    snprintf(name, sizeof(name), "page-%zu.ttl", n);
+    if (hv_buf_addf(&old, "%s/%s", p.dir, name) < 0 || unlink(old.ptr) != 0) {
+      hv_buf_fini(&old);
+      break;
+    }
+    hv_buf_fini(&old);
+  }
+  if (pages_out)
+    *pages_out = p.pages;
+
+cleanup:
+  hv_buf_fini(&p.links);
+  hv_buf_fini(&p.body);
+  hv_buf_fini(&p.etags);
+  hv_buf_fini(&path);
+  return rc;
+}
+
+/* ---- the files sink behind the sink interface --------------------------- */
+
+typedef struct files_sink {
+  char *dir;
+  char *base;       /* catalog IRI of the paged export */
+  size_t page_size;
+} files_sink;
+
+static int files_open(hv_sink *s, const hv_sink_conf *conf,
+                      const hv_sink_env *env, hv_error *err)
+{
+  const char *dir = hv_sink_conf_get(conf, "dir");
+  const char *base = hv_sink_conf_get(conf, "catalog_iri");
+  long page_size = 100;
+  files_sink *f;
+  int rc;
+
+  (void)env;
+  if (!dir || !*dir)
+    return hv_error_set(err, HV_EINVAL, "%s:%d: sink %s: 'dir' is required",
+                        conf->path, conf->line, conf->name);
+  if ((rc = hv_sink_conf_int(conf, "page_size", 1, 100000, &page_size, err)) <
+      0)
+    return rc;
+  if (!(f = hv_calloc(1, sizeof(*f))) || !(f->dir = hv_strdup(dir)) ||
+      !(f->base = hv_strdup(base ? base : "urn:govharvest:catalog"))) {
+    if (f)
+      hv_free(f->dir);
+    hv_free(f);
+    return hv_error_oom(err);
+  }
+  f->page_size = (size_t)page_size;
+  s->impl = f;
+  return 0;
+}
+
+/* The files are rewritten from the store at flush; an operation only
+ * says that they are out of date. */
+static int files_op(hv_sink *s, const hv_sink_item *item, hv_sink_cb cb,
+                    void *payload)
+{
+  (void)s;
+  (void)item;
+  cb(HV_SINK_OK, NULL, payload);
+  return 0;
+}
+
+static int files_flush(hv_sink *s, hv_error *err)
+{
+  files_sink *f = s->impl;
+  int rc;
+
+  if ((rc = hv_files_sink_write(s->env.store, 0, f->dir, NULL, err)) == 0)
+    rc = hv_files_sink_write_pages(s->env.store, f->dir, f->base,
+                                   f->page_size, NULL, err);
+  return rc;
+}
+
+static void files_close(hv_sink *s)
+{
+  files_sink *f = s->impl;
+
+  hv_free(f->dir);
+  hv_free(f->base);
+  hv_free(f);
+}
+
+static int files_describe(const hv_sink *s, hv_buf *out)
+{
+  const files_sink *f = s->impl;
+
+  return hv_buf_addf(out, "files into %s (pages of %zu)", f->dir,
+                     f->page_size);
+}
+
+const hv_sink_type hv_sink_files = {"files",      1,           files_open,
+                                    files_op,     files_op,    files_flush,
+                                    files_close,  files_describe};

@@ -39,4 +39,15 @@ int hv_files_sink_write_published(hv_store *store, int64_t source_id,
                                   const char *dir, int withhold_violations,
                                   hv_files_stats *stats, hv_error *err);
 
+/*
+ * Writes the paged export of every active dataset into dir/pages (see
+ * files.c): page-N.ttl with page_size datasets each (0: 100), a Hydra
+ * PartialCollectionView on base_iri?page=N, and etags.tsv. Each file is
+ * replaced atomically; pages beyond the new last page are removed.
+ * pages_out may be NULL.
+ */
+int hv_files_sink_write_pages(hv_store *store, const char *dir,
+                              const char *base_iri, size_t page_size,
+                              size_t *pages_out, hv_error *err);
+
 #endif

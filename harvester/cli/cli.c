@@ -24,6 +24,7 @@
 #include "demo/demo.h"
 #include "harvest/harvest.h"
 #include "sinks/files.h"
+#include "sinks/sink.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -43,6 +44,7 @@ static const char main_usage[] =
     "  validate FILE|URL             map and check one document, no store\n"
     "  quarantine list|release|restore  decide on quarantined datasets\n"
     "  dataset show KEY              a dataset's copies and history\n"
+    "  push, outbox status|retry|drop  send to the sinks; inspect the outbox\n"
     "  demo                          harvest the bundled sample handover "
     "points\n"
     "  serve --config FILE           the daemon: schedules, admin API, page\n"
@@ -587,8 +589,9 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
   hv_harvest_opts defaults = HV_HARVEST_OPTS_INIT;
   hv_store *store = NULL;
   hv_source *sources = NULL;
+  hv_sink_conf *sinks = NULL;
   hv_error err = HV_ERROR_INIT;
-  size_t n = 0;
+  size_t n = 0, n_sinks = 0;
   long v = 0;
   int c, rc, all = 0;
 
@@ -669,9 +672,13 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv)
     rc = HV_EXIT_FAILURE;
     goto cleanup;
   }
+  if ((rc = hv__cli_sinks_before_run(store, &sinks, &n_sinks)) != HV_EXIT_OK)
+    goto cleanup;
   rc = hv_cli_harvest(store, sources, n, &a.opts, a.out_dir, a.json, stdout);
+  rc = hv__cli_sinks_after_run(store, sinks, n_sinks, rc);
 
 cleanup:
+  hv_sink_confs_free(sinks, n_sinks);
   hv_source_list_free(sources, n);
   hv_store_close(store);
   hv_free(a.names);
@@ -739,6 +746,8 @@ static const command commands[] = {
     {"token", hv__cli_token, "admin API tokens"},
     {"quarantine", hv__cli_quarantine, "decide on quarantined datasets"},
     {"dataset", hv__cli_dataset, "show a dataset's copies and history"},
+    {"outbox", hv__cli_outbox, "sink outbox"},
+    {"push", hv__cli_push, "send the outbox to the sinks"},
 };
 
 int hv_cli_main(int argc, char **argv)

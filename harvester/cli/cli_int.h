@@ -59,4 +59,15 @@ int hv__cli_quarantine(cli_ctx *ctx, int argc, char **argv);
 int hv__cli_dataset(cli_ctx *ctx, int argc, char **argv);
 int hv__cli_report_duplicates(cli_ctx *ctx, int argc, char **argv);
 
+/* outbox_cmd.c: the outbox and push commands and the sink hooks of run
+ * (load the configured sinks and register them before the harvest; drain
+ * the outbox into them after it, returning run_rc or a failure). */
+struct hv_sink_conf;
+int hv__cli_outbox(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_push(cli_ctx *ctx, int argc, char **argv);
+int hv__cli_sinks_before_run(hv_store *store, struct hv_sink_conf **confs,
+                             size_t *n);
+int hv__cli_sinks_after_run(hv_store *store, const struct hv_sink_conf *confs,
+                            size_t n, int run_rc);
+
 #endif

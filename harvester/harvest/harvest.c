@@ -388,6 +388,11 @@ static void apply_decoded(page_job *pj)
                               hd->findings.items, hd->findings.len,
                               hd->info.state, &err) < 0)
       goto fail;
+    /* Sink operations commit with the change that causes them. */
+    if ((change == HV_CHANGE_NEW || change == HV_CHANGE_UPDATED) &&
+        hv_store_outbox_enqueue(store, job->src->id, job->src->name, d.key,
+                                HV_OUTBOX_PUT, hd->hash, &err) < 0)
+      goto fail;
     switch (change) {
     case HV_CHANGE_NEW:
       pj->delta.datasets_new++;
@@ -835,7 +840,9 @@ static void source_finish(source_job *job)
   switch (decision) {
   case HV_DELETE_APPLY:
     if (hv_store_dataset_delete_unseen(store, job->src->id, rep->run_id,
-                                       &deleted, &err) < 0)
+                                       &deleted, &err) < 0 ||
+        hv_store_outbox_enqueue_deleted(store, job->src->id, job->src->name,
+                                        rep->run_id, &err) < 0)
       goto store_fail;
     delta.datasets_deleted = (int64_t)deleted;
     break;

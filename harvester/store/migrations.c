@@ -227,6 +227,33 @@ const hv__store_migration hv__store_migrations[] = {
      "CREATE INDEX transition_by_run ON dataset_transition(run_id);"
      "ALTER TABLE ledger ADD COLUMN datasets_superseded INTEGER NOT NULL"
      "  DEFAULT 0;"},
+    /* The outbox (store/outbox.c): one row per sink operation, written in
+     * the transaction that changes the dataset. outbox_sink holds the
+     * names of the sinks that operations are queued for. */
+    {"create the sink outbox",
+     "CREATE TABLE outbox_sink ("
+     "  name TEXT PRIMARY KEY"
+     ") WITHOUT ROWID;"
+     "CREATE TABLE outbox ("
+     "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  sink TEXT NOT NULL,"
+     "  source_id INTEGER NOT NULL,"
+     "  source_name TEXT NOT NULL,"
+     "  key TEXT NOT NULL,"
+     "  op TEXT NOT NULL CHECK (op IN ('put', 'delete')),"
+     "  hash TEXT,"
+     "  state TEXT NOT NULL DEFAULT 'pending'"
+     "    CHECK (state IN ('pending', 'parked', 'done', 'dropped')),"
+     "  attempts INTEGER NOT NULL DEFAULT 0,"
+     "  next_try INTEGER NOT NULL DEFAULT 0,"
+     "  last_error TEXT,"
+     "  created_at INTEGER NOT NULL,"
+     "  done_at INTEGER NOT NULL DEFAULT 0"
+     ");"
+     "CREATE INDEX outbox_open ON outbox(sink, seq)"
+     "  WHERE state IN ('pending', 'parked');"
+     "CREATE INDEX outbox_by_dataset ON outbox(sink, source_id, key, seq)"
+     "  WHERE state IN ('pending', 'parked');"},
 };
 
 const size_t hv__store_migration_count =

@@ -771,4 +771,146 @@ typedef int (*hv_published_cb)(const hv_published_row *row, void *payload);
 int hv_store_published_foreach(hv_store *s, hv_published_cb cb,
                                void *payload, hv_error *err);
 
+/* ---- outbox (store/outbox.c) ------------------------------------------ */
+
+/*
+ * The outbox holds one row per operation a sink has to carry out, in the
+ * order the harvest decided them. Operations are queued in the caller's
+ * open transaction, so a dataset change and its sink operations commit
+ * or vanish together. The sender (outbox/sender.h) drains them.
+ */
+typedef enum hv_outbox_opcode {
+  HV_OUTBOX_PUT = 0, /* create or replace the dataset in the sink */
+  HV_OUTBOX_DELETE   /* remove the dataset from the sink */
+} hv_outbox_opcode;
+
+typedef struct hv_outbox_op {
+  int64_t seq;         /* queue order, unique */
+  char *sink;          /* configured sink name */
+  int64_t source_id;
+  char *source_name;
+  char *key;           /* dataset key within the source */
+  hv_outbox_opcode op;
+  char *hash;          /* canonical hash when queued (put), or NULL */
+  char *state;         /* "pending", "parked", "done" or "dropped" */
+  int64_t attempts;    /* failed sends so far */
+  int64_t next_try;    /* unix milliseconds before which it is not resent */
+  char *last_error;    /* NULL or the last failure, one line */
+} hv_outbox_op;
+
+/* Frees the strings of each op and the array; NULL-safe. */
+void hv_outbox_ops_free(hv_outbox_op *ops, size_t n);
+
+/*
+ * Replaces the set of sink names that operations are queued for (the
+ * sinks of the configuration in use). Runs its own transaction.
+ * Operations already queued for a sink that leaves the set stay.
+ */
+int hv_store_outbox_set_sinks(hv_store *s, const char *const *names,
+                              size_t n, hv_error *err);
+
+/*
+ * Queues op on dataset (source_id, key) for every sink of the set, in the
+ * caller's open transaction. hash may be NULL. With no sink configured
+ * this writes nothing.
+ */
+int hv_store_outbox_enqueue(hv_store *s, int64_t source_id,
+                            const char *source_name, const char *key,
+                            hv_outbox_opcode op, const char *hash,
+                            hv_error *err);
+
+/*
+ * Queues a delete for every sink and every dataset of source_id that
+ * run_id deleted (status 'deleted', changed in run_id), in the caller's
+ * open transaction. Call after hv_store_dataset_delete_unseen.
+ */
+int hv_store_outbox_enqueue_deleted(hv_store *s, int64_t source_id,
+                                    const char *source_name, int64_t run_id,
+                                    hv_error *err);
+
+/*
+ * The pending operations of sink that may be sent now: next_try <= now
+ * and no older pending or parked operation for the same dataset and
+ * sink, oldest first, at most limit. *out is freed with
+ * hv_outbox_ops_free.
+ */
+int hv_store_outbox_ready(hv_store *s, const char *sink, int64_t now,
+                          size_t limit, hv_outbox_op **out, size_t *n_out,
+                          hv_error *err);
+
+/*
+ * Operations of sink (all sinks if NULL) in state (any unfinished one,
+ * pending or parked, if NULL), oldest first, at most limit (0: all).
+ */
+int hv_store_outbox_list(hv_store *s, const char *sink, const char *state,
+                         size_t limit, hv_outbox_op **out, size_t *n_out,
+                         hv_error *err);
+
+/* Marks operation seq done (the sink confirmed it). HV_ENOTFOUND. */
+int hv_store_outbox_done(hv_store *s, int64_t seq, hv_error *err);
+
+/*
+ * For sinks that rewrite everything at once (the files sink): the newest
+ * pending operation of sink (0 if none) and, after the rewrite, marking
+ * every pending operation of sink up to and including seq done.
+ */
+int hv_store_outbox_last_pending(hv_store *s, const char *sink,
+                                 int64_t *seq_out, hv_error *err);
+int hv_store_outbox_done_through(hv_store *s, const char *sink, int64_t seq,
+                                 size_t *n_out, hv_error *err);
+
+/*
+ * Records a failed send of seq: attempts + 1, last_error = message, and
+ * either next_try (stays pending) or, with park set, state 'parked' (it
+ * waits for an operator's retry or drop). HV_ENOTFOUND.
+ */
+int hv_store_outbox_failed(hv_store *s, int64_t seq, int park,
+                           int64_t next_try, const char *message,
+                           hv_error *err);
+
+/*
+ * Makes every pending operation of sink (all if NULL) due now, as an
+ * explicit push asks; parked ones are left alone.
+ */
+int hv_store_outbox_due_now(hv_store *s, const char *sink, hv_error *err);
+
+/*
+ * Operator actions. retry: parked operations (of sink, or the one with
+ * seq if seq > 0) become pending and due now. drop: unfinished ones
+ * become 'dropped' and are never sent. *n_out counts the rows changed.
+ */
+int hv_store_outbox_retry(hv_store *s, const char *sink, int64_t seq,
+                          size_t *n_out, hv_error *err);
+int hv_store_outbox_drop(hv_store *s, const char *sink, int64_t seq,
+                         size_t *n_out, hv_error *err);
+
+typedef struct hv_outbox_count {
+  char *sink;
+  int64_t pending, parked, done, dropped;
+  int64_t oldest_pending; /* created_at of the oldest pending, or 0 */
+} hv_outbox_count;
+
+/* Per-sink counts, ordered by sink; free with hv_outbox_counts_free. */
+int hv_store_outbox_counts(hv_store *s, hv_outbox_count **out, size_t *n_out,
+                           hv_error *err);
+void hv_outbox_counts_free(hv_outbox_count *c, size_t n);
+
+/* What a sink needs of a dataset (any status), for the sender. */
+typedef struct hv_outbox_dataset {
+  char *uri, *identifier, *modified, *hash; /* NULL if absent */
+  int active;                               /* 0 once deleted */
+} hv_outbox_dataset;
+
+void hv_outbox_dataset_fini(hv_outbox_dataset *d);
+
+struct hv_buf; /* util/buf.h */
+
+/*
+ * Reads dataset (source_id, key) and appends its canonical N-Triples to
+ * payload. HV_ENOTFOUND if the store has no such row (source removed).
+ */
+int hv_store_outbox_dataset(hv_store *s, int64_t source_id, const char *key,
+                            hv_outbox_dataset *out, struct hv_buf *payload,
+                            hv_error *err);
+
 #endif
