@@ -48,7 +48,8 @@ int hv_store_ledger_add(hv_store *s, int64_t run_id, int64_t source_id,
   if ((rc = hv__store_stmt(s, ST_LEDGER_ADD, &st, err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, run_id) ||
-      sqlite3_bind_int64(st, 2, source_id) || hv__store_bind_text(st, 3, state) ||
+      sqlite3_bind_int64(st, 2, source_id) ||
+      hv__store_bind_text(st, 3, state) ||
       sqlite3_bind_int64(st, 4, delta->requests) ||
       sqlite3_bind_int64(st, 5, delta->bytes) ||
       sqlite3_bind_int64(st, 6, delta->pages_fetched) ||
