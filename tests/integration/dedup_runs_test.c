@@ -346,7 +346,8 @@ static void three_sources_over_several_runs(void **state)
   fixture *f = *state;
   char *pub;
   char out[16384];
-  int64_t superseded;
+  int64_t superseded, held_run;
+  hv_ledger_counts held;
   hv_error err = HV_ERROR_INIT;
   json_t *doc;
   json_error_t jerr;
@@ -440,6 +441,12 @@ static void three_sources_over_several_runs(void **state)
   assert_non_null(strstr(pub, "land http://land.example/ds/d\n"));
   hv_free(pub);
 
+  /* Held, quarantined and superseded copies are all still held. */
+  hv_test_assert_reconciled(f->store, "a held run");
+  held_run = report_of(f, "land")->run_id;
+  HV_ASSERT_OK(hv_store_ledger_run(f->store, held_run, &held, &err), &err);
+  assert_int_equal(held.datasets_deleted, 0);
+
   /* The operator releases them: deleted, bund's D promoted at once. */
   assert_int_equal(gh(f, out, sizeof(out), "quarantine release"), 2);
   assert_int_equal(gh(f, out, sizeof(out), "quarantine release --source land"),
@@ -447,6 +454,10 @@ static void three_sources_over_several_runs(void **state)
   assert_non_null(strstr(out, "2 datasets released"));
   assert_string_equal(state_of(f, "id-d", "land"), "deleted");
   assert_string_equal(state_of(f, "id-d", "bund"), "active");
+  /* The release is booked on the held run that deferred the deletion. */
+  HV_ASSERT_OK(hv_store_ledger_run(f->store, held_run, &held, &err), &err);
+  assert_int_equal(held.datasets_deleted, 2);
+  hv_test_assert_reconciled(f->store, "quarantine release");
   assert_int_equal(gh(f, out, sizeof(out), "quarantine list"), 0);
   assert_non_null(strstr(out, "0 quarantined"));
   assert_int_equal(gh(f, out, sizeof(out), "dataset show nothing-here"), 1);
