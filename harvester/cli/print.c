@@ -29,15 +29,20 @@ void hv_format_bytes(char *buf, size_t cap, int64_t bytes)
 static json_t *counts_json(const hv_ledger_counts *c)
 {
   return json_pack(
-      "{s:I,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I},s:I,s:f}", "requests",
-      (json_int_t)c->requests, "bytes", (json_int_t)c->bytes, "pages",
-      "fetched", (json_int_t)c->pages_fetched, "not_modified",
+      "{s:I,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I,s:I},"
+      "s:{s:I,s:I,s:I},s:I,s:f}",
+      "requests", (json_int_t)c->requests, "bytes", (json_int_t)c->bytes,
+      "pages", "fetched", (json_int_t)c->pages_fetched, "not_modified",
       (json_int_t)c->pages_not_modified, "failed",
       (json_int_t)c->pages_failed, "datasets", "new",
       (json_int_t)c->datasets_new, "updated", (json_int_t)c->datasets_updated,
       "unchanged", (json_int_t)c->datasets_unchanged, "deleted",
-      (json_int_t)c->datasets_deleted, "rejected",
-      (json_int_t)c->datasets_rejected, "distributions",
+      (json_int_t)c->datasets_deleted, "superseded",
+      (json_int_t)c->datasets_superseded, "rejected",
+      (json_int_t)c->datasets_rejected, "findings", "violations",
+      (json_int_t)c->findings_violations, "warnings",
+      (json_int_t)c->findings_warnings, "infos",
+      (json_int_t)c->findings_infos, "distributions",
       (json_int_t)c->distributions, "seconds", c->seconds);
 }
 
@@ -107,7 +112,8 @@ void hv_print_volumes(FILE *out, const hv_volume_row *rows, size_t n,
   static const char *const headers[] = {
       "state", ">sources", ">runs", ">requests", ">bytes", ">pages",
       ">304", ">failed", ">new", ">updated", ">unchanged", ">deleted",
-      ">rejected", ">distributions", ">seconds"};
+      ">superseded", ">rejected", ">distributions", ">findings",
+      ">seconds"};
   hv_volume_row total;
   hv_table *t;
   size_t i;
@@ -142,12 +148,15 @@ void hv_print_volumes(FILE *out, const hv_volume_row *rows, size_t n,
                   "%s\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s\t%" PRId64
                   "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64
                   "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64
-                  "\t%.2f",
+                  "\t%" PRId64 "\t%" PRId64 "\t%.2f",
                   r->state, r->sources, r->runs, c->requests, bytes,
                   c->pages_fetched + c->pages_not_modified,
                   c->pages_not_modified, c->pages_failed, c->datasets_new,
                   c->datasets_updated, c->datasets_unchanged,
-                  c->datasets_deleted, c->datasets_rejected, c->distributions,
+                  c->datasets_deleted, c->datasets_superseded,
+                  c->datasets_rejected, c->distributions,
+                  c->findings_violations + c->findings_warnings +
+                      c->findings_infos,
                   c->seconds);
   }
   hv_table_print(t, out);

@@ -24,8 +24,10 @@ static const char volumes_usage[] =
     "                                 [--format table|csv|json|html] [--json]\n"
     "\n"
     "Volumes of the runs started in [from, to): endpoints, runs, requests,\n"
-    "bytes, pages, datasets and harvest time (flows: sums over the period)\n"
-    "and the datasets held (a stock: daily average and end value). Without\n"
+    "bytes, pages, datasets (new, updated, unchanged, deleted, superseded,\n"
+    "rejected), findings by severity and harvest time (flows: sums over\n"
+    "the period) and the datasets held (a stock: daily average and end\n"
+    "value). Without\n"
     "dates: from the day of the first run to the day after the last.\n"
     "--json is short for --format json.\n";
 
@@ -42,9 +44,11 @@ static const char costs_usage[] =
 static const char reconcile_usage[] =
     "usage: govharvest report reconcile [--json]\n"
     "\n"
-    "Checks per source and state that the datasets held in the store equal\n"
-    "the ledger's flows (new minus deleted over all runs). Exits 1 when any\n"
-    "differ.\n";
+    "Checks per source that the datasets it holds in the store equal the\n"
+    "ledger's flows (new minus deleted over all its runs). A source holds\n"
+    "every copy it delivered that is not deleted: published, superseded by\n"
+    "another source's copy, or quarantined. A removed source is listed but\n"
+    "is no difference. Exits 1 when any differ.\n";
 
 /* Prints err's message; returns the exit code of a failed report. */
 static int report_failed(const hv_error *err)
@@ -310,8 +314,9 @@ static int explain_state(hv_store *store, const hv_cost_model *m,
 
 static int report_reconcile(cli_ctx *ctx, int argc, char **argv)
 {
-  static const char *const headers[] = {"source", "state", ">ledger",
-                                        ">store", ">difference"};
+  static const char *const headers[] = {
+      "source",  "state",       ">new",        ">deleted",   ">ledger",
+      ">held",   ">superseded", ">quarantined", ">difference"};
   hv_store *store = NULL;
   hv_reconcile r;
   hv_error err = HV_ERROR_INIT;
@@ -342,10 +347,16 @@ static int report_reconcile(cli_ctx *ctx, int argc, char **argv)
 
       json_object_set_new(o, "source", json_string(r.rows[i].source));
       json_object_set_new(o, "state", json_string(r.rows[i].state));
+      json_object_set_new(o, "new", json_integer(r.rows[i].added));
+      json_object_set_new(o, "deleted", json_integer(r.rows[i].deleted));
       json_object_set_new(o, "ledger", json_integer(r.rows[i].ledger));
       json_object_set_new(o, "store", r.rows[i].store < 0
                                           ? json_null()
                                           : json_integer(r.rows[i].store));
+      json_object_set_new(o, "superseded",
+                          json_integer(r.rows[i].superseded));
+      json_object_set_new(o, "quarantined",
+                          json_integer(r.rows[i].quarantined));
       json_array_append_new(rows, o);
     }
     json_object_set_new(doc, "rows", rows);
@@ -353,7 +364,7 @@ static int report_reconcile(cli_ctx *ctx, int argc, char **argv)
                         json_integer((json_int_t)r.differences));
     hv__cli_print_json(doc);
   } else {
-    if (!(t = hv_table_new(5, headers))) {
+    if (!(t = hv_table_new(9, headers))) {
       fputs("govharvest: out of memory\n", stderr);
       rc = HV_EXIT_FAILURE;
       goto cleanup;
@@ -362,11 +373,15 @@ static int report_reconcile(cli_ctx *ctx, int argc, char **argv)
       const hv_reconcile_row *x = &r.rows[i];
 
       if (x->store < 0)
-        hv_table_addf(t, "%s\t%s\t%lld\tremoved\t-", x->source, x->state,
-                      (long long)x->ledger);
+        hv_table_addf(t, "%s\t%s\t%lld\t%lld\t%lld\tremoved\t-\t-\t-",
+                      x->source, x->state, (long long)x->added,
+                      (long long)x->deleted, (long long)x->ledger);
       else
-        hv_table_addf(t, "%s\t%s\t%lld\t%lld\t%lld", x->source, x->state,
-                      (long long)x->ledger, (long long)x->store,
+        hv_table_addf(t, "%s\t%s\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld",
+                      x->source, x->state, (long long)x->added,
+                      (long long)x->deleted, (long long)x->ledger,
+                      (long long)x->store, (long long)x->superseded,
+                      (long long)x->quarantined,
                       (long long)(x->store - x->ledger));
     }
     hv_table_print(t, stdout);

@@ -342,6 +342,29 @@ static void apply_keep(page_job *pj)
               job->src->name, pj->url, kept);
 }
 
+/*
+ * The ledger counts the findings a run records, by severity: those of
+ * the datasets it writes new or updated, in the same transaction.
+ */
+static void count_findings(hv_ledger_counts *delta, const hv_findings *f)
+{
+  size_t i;
+
+  for (i = 0; i < f->len; i++) {
+    switch (f->items[i].severity) {
+    case HV_SEVERITY_VIOLATION:
+      delta->findings_violations++;
+      break;
+    case HV_SEVERITY_WARNING:
+      delta->findings_warnings++;
+      break;
+    case HV_SEVERITY_INFO:
+      delta->findings_infos++;
+      break;
+    }
+  }
+}
+
 /* Writes one decoded page: page row, datasets and ledger, atomically. */
 static void apply_decoded(page_job *pj)
 {
@@ -393,6 +416,8 @@ static void apply_decoded(page_job *pj)
         hv_store_outbox_enqueue(store, job->src->id, job->src->name, d.key,
                                 HV_OUTBOX_PUT, hd->hash, &err) < 0)
       goto fail;
+    if (change == HV_CHANGE_NEW || change == HV_CHANGE_UPDATED)
+      count_findings(&pj->delta, &hd->findings);
     switch (change) {
     case HV_CHANGE_NEW:
       pj->delta.datasets_new++;

@@ -1,9 +1,13 @@
 /*
  * Reconciliation of the ledger with the store (report.h): for every
- * source and state, the datasets the store holds must equal the ledger's
- * flows summed over all runs (new minus deleted). A difference means a
- * run changed datasets without counting it, or counted what it did not
- * write, and every volume report built on that ledger would be wrong.
+ * source, the datasets the store holds must equal the ledger's flows
+ * summed over all its runs (new minus deleted). Held means every copy
+ * that is not deleted: published, superseded by another source's copy
+ * (delivered and stored, just not published) or quarantined (still
+ * delivered as far as the store knows). A difference means a run or a
+ * command changed datasets without counting it, or counted what it did
+ * not write, and every volume report built on that ledger would be
+ * wrong.
  */
 #include "report/report.h"
 
@@ -18,6 +22,12 @@ typedef struct walk {
   size_t n, cap;
 } walk;
 
+/*
+ * The row of source_id, created with source and state if new. Rows are
+ * per source, not per source and state: ledger rows keep the state a
+ * run counted in, while the store holds the datasets under the source's
+ * state today.
+ */
 static hv_reconcile_row *row_get(walk *w, int64_t source_id,
                                  const char *source, const char *state)
 {
@@ -25,8 +35,7 @@ static hv_reconcile_row *row_get(walk *w, int64_t source_id,
   size_t i;
 
   for (i = 0; i < w->n; i++) {
-    if (w->rows[i].source_id == source_id &&
-        strcmp(w->rows[i].state, state) == 0)
+    if (w->rows[i].source_id == source_id)
       return &w->rows[i];
   }
   if (w->n == w->cap) {
@@ -52,7 +61,11 @@ static int add_flow(const hv_ledger_entry *e, void *payload)
 
   if (!r)
     return HV_ENOMEM;
-  r->ledger += e->counts.datasets_new - e->counts.datasets_deleted;
+  r->added += e->counts.datasets_new;
+  r->deleted += e->counts.datasets_deleted;
+  r->ledger = r->added - r->deleted;
+  /* The newest run's state, for a source that is gone. */
+  snprintf(r->state, sizeof(r->state), "%s", e->state);
   return 0;
 }
 
@@ -62,8 +75,6 @@ static int by_source(const void *a, const void *b)
   int c = strcmp(x->source, y->source);
 
   if (c)
-    return c;
-  if ((c = strcmp(x->state, y->state)))
     return c;
   return (x->source_id > y->source_id) - (x->source_id < y->source_id);
 }
@@ -96,7 +107,11 @@ int hv_reconcile_compute(hv_store *s, hv_reconcile *out, hv_error *err)
       rc = hv_error_oom(err);
       goto cleanup;
     }
+    /* A present source is shown under its state of today. */
+    snprintf(r->state, sizeof(r->state), "%s", hold[i].state);
     r->store = hold[i].active;
+    r->superseded = hold[i].superseded;
+    r->quarantined = hold[i].quarantined;
   }
   for (j = 0; j < w.n; j++) {
     if (w.rows[j].store < 0)

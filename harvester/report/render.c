@@ -5,7 +5,7 @@
  * external assets) for the states that receive the bill.
  *
  * Every rendering is driven by the same column list, so a figure added
- * to hv_volume (findings, superseded datasets) is one row in `columns`.
+ * to hv_volume or the ledger is one row in `columns`.
  */
 #include "report/report.h"
 
@@ -45,10 +45,14 @@ GETTER(g_new, v->counts.datasets_new)
 GETTER(g_updated, v->counts.datasets_updated)
 GETTER(g_unchanged, v->counts.datasets_unchanged)
 GETTER(g_deleted, v->counts.datasets_deleted)
-GETTER(g_superseded, v->datasets_superseded)
+GETTER(g_superseded, v->counts.datasets_superseded)
 GETTER(g_rejected, v->counts.datasets_rejected)
 GETTER(g_distributions, v->counts.distributions)
-GETTER(g_findings, v->findings)
+GETTER(g_findings, v->counts.findings_violations +
+                       v->counts.findings_warnings + v->counts.findings_infos)
+GETTER(g_violations, v->counts.findings_violations)
+GETTER(g_warnings, v->counts.findings_warnings)
+GETTER(g_infos, v->counts.findings_infos)
 GETTER(g_seconds, v->counts.seconds)
 GETTER(g_held_avg, v->datasets_held_avg)
 GETTER(g_held_end, v->datasets_held_end)
@@ -70,6 +74,9 @@ static const column columns[] = {
     {"datasets_rejected", FLOW, 0, g_rejected},
     {"distributions", FLOW, 0, g_distributions},
     {"findings", FLOW, 0, g_findings},
+    {"findings_violations", FLOW, 0, g_violations},
+    {"findings_warnings", FLOW, 0, g_warnings},
+    {"findings_infos", FLOW, 0, g_infos},
     {"harvest_seconds", FLOW, 1, g_seconds},
     {"datasets_held_avg", STOCK, 1, g_held_avg},
     {"datasets_held_end", STOCK, 0, g_held_end},
@@ -83,11 +90,15 @@ static const char *const by_plural[] = {"states", "sources", "months"};
 static const char measure_note[] =
     "Flows (runs, requests, bytes, pages, datasets new/updated/unchanged/"
     "deleted/superseded/rejected, distributions, findings, harvest "
-    "seconds) are sums over the runs started in the period. Datasets held "
-    "is a stock: datasets_held_avg is the mean of the datasets held at "
-    "the end of each day of the period, datasets_held_end the value at "
-    "its end. Superseded datasets and findings read 0 until the ledger "
-    "records them.";
+    "seconds) are sums over the runs started in the period. "
+    "datasets_superseded counts, per run, the copies the source delivered "
+    "that another source's copy superseded; findings (in total and by "
+    "severity) are those recorded for the datasets a run wrote new or "
+    "updated. Datasets held is a stock: datasets_held_avg is the mean of "
+    "the datasets held at the end of each day of the period, "
+    "datasets_held_end the value at its end; a source holds every copy it "
+    "delivered that is not deleted (published, superseded or "
+    "quarantined).";
 
 int hv_format_parse(const char *s, hv_format *out)
 {

@@ -4,12 +4,15 @@
  * reconciliation of the ledger against what the store holds, and their
  * renderings as a table, CSV, JSON or one self-contained HTML file.
  *
- * Flows and stocks. Requests, bytes, pages, runs and dataset changes are
- * flows: a report sums them over the runs that started in the period.
- * Datasets held is a stock: the ledger's flows (new minus deleted) summed
- * from the first run up to a day give the datasets held at the end of
- * that day, and the report averages that over the days of the period
- * (and gives the value at its end). Each rendering says which is which.
+ * Flows and stocks. Requests, bytes, pages, runs, dataset changes,
+ * superseded copies and findings are flows: a report sums them over the
+ * runs that started in the period. Datasets held is a stock: the
+ * ledger's flows (new minus deleted) summed from the first run up to a
+ * day give the datasets held at the end of that day, and the report
+ * averages that over the days of the period (and gives the value at its
+ * end). A source holds every copy it delivered that is not deleted:
+ * published, superseded or quarantined (see hv_holding). Each rendering
+ * says which figure is which.
  *
  * Money is integer cents throughout (see hv_money_allocate for the
  * rounding rule that makes the shares add up exactly to the total).
@@ -34,9 +37,11 @@ typedef enum hv_report_by {
 } hv_report_by;
 
 /*
- * The figures of one report row. Findings and superseded datasets read 0
- * until the ledger records them; they are listed so that the columns of
- * the report do not change when it does.
+ * The figures of one report row. Superseded datasets and findings are
+ * flows in counts like the others: datasets_superseded sums, per run,
+ * the copies the source delivered that were superseded after it (the
+ * duplicate volume that source causes); the findings are those the runs
+ * recorded for the datasets they wrote new or updated, by severity.
  */
 typedef struct hv_volume {
   char key[80];               /* state key, source name or YYYY-MM */
@@ -45,8 +50,6 @@ typedef struct hv_volume {
   int64_t sources_harvested;  /* distinct sources with runs in the period */
   int64_t runs;               /* distinct runs in the period */
   hv_ledger_counts counts;    /* flows summed over the period */
-  int64_t datasets_superseded; /* flow; 0: not in the ledger yet */
-  int64_t findings;            /* flow; 0: not in the ledger yet */
   double datasets_held_avg;    /* stock: mean of the days' end values */
   int64_t datasets_held_end;   /* stock at the end of the period */
 } hv_volume;
@@ -223,22 +226,30 @@ int hv_costs_compute(const hv_cost_model *m, const hv_volumes *v,
 typedef struct hv_reconcile_row {
   int64_t source_id;
   char source[72];
-  char state[8];
-  int64_t ledger;  /* sum of new - deleted over all the source's runs */
-  int64_t store;   /* active datasets in the store; -1: source removed */
+  char state[8];       /* the source's state (its ledger's once removed) */
+  int64_t added;       /* sum of datasets_new over the source's runs */
+  int64_t deleted;     /* sum of datasets_deleted over them */
+  int64_t ledger;      /* added - deleted */
+  int64_t store;       /* datasets held in the store; -1: source removed */
+  int64_t superseded;  /* of store: superseded copies */
+  int64_t quarantined; /* of store: quarantined copies */
 } hv_reconcile_row;
 
 typedef struct hv_reconcile {
-  hv_reconcile_row *rows; /* by source name, then state */
+  hv_reconcile_row *rows; /* by source name, then id */
   size_t n;
   size_t differences;     /* rows of a present source that disagree */
 } hv_reconcile;
 
 /*
- * Compares, for every source and state, the datasets the store holds
- * with the ledger's flows. A removed source's rows are listed with store
- * -1 and are not a difference (its datasets went with it, its ledger
- * rows stay). Release with hv_reconcile_fini.
+ * Compares, for every source, the datasets the store holds (every copy
+ * not deleted: active, superseded or quarantined; see hv_holding) with
+ * the ledger's flows over all its runs (new minus deleted). The rows are
+ * per source, whatever states its ledger rows carry, so a source moved
+ * to another state still reconciles; per state the figures add up from
+ * them. A removed source's row is listed with store -1 and is not a
+ * difference (its datasets went with it, its ledger rows stay). Release
+ * with hv_reconcile_fini.
  */
 int hv_reconcile_compute(hv_store *s, hv_reconcile *out, hv_error *err);
 void hv_reconcile_fini(hv_reconcile *r);

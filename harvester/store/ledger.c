@@ -26,6 +26,10 @@ void hv_ledger_counts_add(hv_ledger_counts *sum, const hv_ledger_counts *d)
   sum->datasets_rejected += d->datasets_rejected;
   sum->distributions += d->distributions;
   sum->seconds += d->seconds;
+  sum->datasets_superseded += d->datasets_superseded;
+  sum->findings_violations += d->findings_violations;
+  sum->findings_warnings += d->findings_warnings;
+  sum->findings_infos += d->findings_infos;
 }
 
 /* ---- ledger ------------------------------------------------------------- */
@@ -44,7 +48,8 @@ int hv_store_ledger_add(hv_store *s, int64_t run_id, int64_t source_id,
   if ((rc = hv__store_stmt(s, ST_LEDGER_ADD, &st, err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, run_id) ||
-      sqlite3_bind_int64(st, 2, source_id) || hv__store_bind_text(st, 3, state) ||
+      sqlite3_bind_int64(st, 2, source_id) ||
+      hv__store_bind_text(st, 3, state) ||
       sqlite3_bind_int64(st, 4, delta->requests) ||
       sqlite3_bind_int64(st, 5, delta->bytes) ||
       sqlite3_bind_int64(st, 6, delta->pages_fetched) ||
@@ -57,6 +62,10 @@ int hv_store_ledger_add(hv_store *s, int64_t run_id, int64_t source_id,
       sqlite3_bind_int64(st, 13, delta->datasets_rejected) ||
       sqlite3_bind_int64(st, 14, delta->distributions) ||
       sqlite3_bind_double(st, 15, delta->seconds) ||
+      sqlite3_bind_int64(st, 16, delta->datasets_superseded) ||
+      sqlite3_bind_int64(st, 17, delta->findings_violations) ||
+      sqlite3_bind_int64(st, 18, delta->findings_warnings) ||
+      sqlite3_bind_int64(st, 19, delta->findings_infos) ||
       sqlite3_step(st) != SQLITE_DONE)
     rc = hv__store_fail(s, err, "add ledger row for run %lld, source %lld, "
                   "state %s", (long long)run_id, (long long)source_id, state);
@@ -66,7 +75,7 @@ cleanup:
   return rc;
 }
 
-/* Reads the twelve LEDGER_SUMS columns starting at column first. */
+/* Reads the sixteen LEDGER_SUMS columns starting at column first. */
 static void counts_from_row(sqlite3_stmt *st, int first,
                             hv_ledger_counts *out)
 {
@@ -82,6 +91,10 @@ static void counts_from_row(sqlite3_stmt *st, int first,
   out->datasets_rejected = sqlite3_column_int64(st, first + 9);
   out->distributions = sqlite3_column_int64(st, first + 10);
   out->seconds = sqlite3_column_double(st, first + 11);
+  out->datasets_superseded = sqlite3_column_int64(st, first + 12);
+  out->findings_violations = sqlite3_column_int64(st, first + 13);
+  out->findings_warnings = sqlite3_column_int64(st, first + 14);
+  out->findings_infos = sqlite3_column_int64(st, first + 15);
 }
 
 int hv_store_ledger_run(hv_store *s, int64_t run_id, hv_ledger_counts *out,

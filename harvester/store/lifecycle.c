@@ -497,12 +497,68 @@ cleanup:
   return rc;
 }
 
+/*
+ * The ledger must see a release, or its flows (new minus deleted) would
+ * no longer add up to what the source holds. An operator's decision has
+ * no run of its own, so the deletions are booked on the ledger row of
+ * the held run that quarantined each copy: the release completes the
+ * deletion that run deferred, and the run is also where the copies'
+ * absence was observed. (Should a run × source ever have rows for more
+ * than one state, the lowest state's row takes them.)
+ */
+static int book_release(hv_store *s, const char *source, const char *key,
+                        hv_error *err)
+{
+  static const char sql[] =
+      "WITH gone AS (SELECT d.source_id AS source_id,"
+      " (SELECT t.run_id FROM dataset_transition t"
+      "  WHERE t.dataset_id = d.id AND t.to_state = 'quarantined'"
+      "  ORDER BY t.id DESC LIMIT 1) AS run_id"
+      " FROM dataset d WHERE d.state = 'quarantined'"
+      " AND (?1 IS NULL OR d.source_id = (SELECT id FROM source"
+      " WHERE name = ?1)) AND (?2 IS NULL OR d.key = ?2)),"
+      " per_run AS (SELECT run_id, source_id, count(*) AS n FROM gone"
+      " WHERE run_id IS NOT NULL GROUP BY run_id, source_id)"
+      " UPDATE ledger SET datasets_deleted = datasets_deleted + (SELECT n"
+      " FROM per_run p WHERE p.run_id = ledger.run_id"
+      " AND p.source_id = ledger.source_id)"
+      " WHERE (run_id, source_id) IN (SELECT run_id, source_id FROM per_run)"
+      " AND state = (SELECT min(state) FROM ledger l"
+      " WHERE l.run_id = ledger.run_id AND l.source_id = ledger.source_id)";
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if ((rc = prepare(s, sql, &st, "book released datasets", err)) < 0)
+    goto cleanup;
+  if (hv__store_bind_text(st, 1, source) || hv__store_bind_text(st, 2, key) ||
+      sqlite3_step(st) != SQLITE_DONE)
+    rc = hv__store_fail(s, err, "book released datasets in the ledger");
+
+cleanup:
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int hv_store_quarantine_release(hv_store *s, const char *source,
                                 const char *key, size_t *n_out,
                                 hv_error *err)
 {
-  return quarantine_decide(s, source, key, HV_DS_DELETED, "deleted",
-                           "released by an operator: deleted", n_out, err);
+  int rc;
+
+  /* A savepoint, so that the caller may or may not hold a transaction. */
+  if ((rc = hv__store_exec(s, "SAVEPOINT quarantine_release",
+                           "release quarantined datasets", err)) < 0)
+    return rc;
+  if ((rc = book_release(s, source, key, err)) < 0 ||
+      (rc = quarantine_decide(s, source, key, HV_DS_DELETED, "deleted",
+                              "released by an operator: deleted", n_out,
+                              err)) < 0) {
+    hv__store_exec(s, "ROLLBACK TO quarantine_release", "roll back", NULL);
+    hv__store_exec(s, "RELEASE quarantine_release", "roll back", NULL);
+    return rc;
+  }
+  return hv__store_exec(s, "RELEASE quarantine_release",
+                        "release quarantined datasets", err);
 }
 
 int hv_store_quarantine_restore(hv_store *s, const char *source,

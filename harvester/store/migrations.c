@@ -254,6 +254,16 @@ const hv__store_migration hv__store_migrations[] = {
      "  WHERE state IN ('pending', 'parked');"
      "CREATE INDEX outbox_by_dataset ON outbox(sink, source_id, key, seq)"
      "  WHERE state IN ('pending', 'parked');"},
+    /* The findings a run recorded, by severity, for the datasets it
+     * wrote new or updated: a flow, written in the page's transaction
+     * with the findings themselves. */
+    {"count findings per run in the ledger, by severity",
+     "ALTER TABLE ledger ADD COLUMN findings_violations INTEGER NOT NULL"
+     "  DEFAULT 0;"
+     "ALTER TABLE ledger ADD COLUMN findings_warnings INTEGER NOT NULL"
+     "  DEFAULT 0;"
+     "ALTER TABLE ledger ADD COLUMN findings_infos INTEGER NOT NULL"
+     "  DEFAULT 0;"},
 };
 
 const size_t hv__store_migration_count =

@@ -265,7 +265,8 @@ int hv_store_ledger_foreach(hv_store *s, int64_t to, hv_ledger_cb cb,
           " l.pages_fetched, l.pages_not_modified, l.pages_failed,"
           " l.datasets_new, l.datasets_updated, l.datasets_unchanged,"
           " l.datasets_deleted, l.datasets_rejected, l.distributions,"
-          " l.seconds"
+          " l.seconds, l.datasets_superseded, l.findings_violations,"
+          " l.findings_warnings, l.findings_infos"
           " FROM ledger l LEFT JOIN run r ON r.id = l.run_id"
           " WHERE ?1 = 0 OR r.started_at < ?1"
           " ORDER BY r.started_at, l.run_id, l.source_name, l.state",
@@ -295,6 +296,10 @@ int hv_store_ledger_foreach(hv_store *s, int64_t to, hv_ledger_cb cb,
     e.counts.datasets_rejected = sqlite3_column_int64(st, 16);
     e.counts.distributions = sqlite3_column_int64(st, 17);
     e.counts.seconds = sqlite3_column_double(st, 18);
+    e.counts.datasets_superseded = sqlite3_column_int64(st, 19);
+    e.counts.findings_violations = sqlite3_column_int64(st, 20);
+    e.counts.findings_warnings = sqlite3_column_int64(st, 21);
+    e.counts.findings_infos = sqlite3_column_int64(st, 22);
     if ((rc = cb(&e, payload)) < 0)
       goto cleanup;
   }
@@ -316,10 +321,12 @@ int hv_store_holdings(hv_store *s, hv_holding **out, size_t *n_out,
 
   if (sqlite3_prepare_v2(s->db,
                          "SELECT s.id, s.name, s.state, s.created_at,"
-                         " (SELECT count(*) FROM dataset d"
-                         "  WHERE d.source_id = s.id"
-                         "  AND d.status = 'active')"
-                         " FROM source s ORDER BY s.name",
+                         " count(d.id),"
+                         " coalesce(sum(d.state = 'superseded'), 0),"
+                         " coalesce(sum(d.state = 'quarantined'), 0)"
+                         " FROM source s LEFT JOIN dataset d"
+                         "  ON d.source_id = s.id AND d.status = 'active'"
+                         " GROUP BY s.id ORDER BY s.name",
                          -1, &st, NULL) != SQLITE_OK) {
     rc = hv__store_fail(s, err, "read holdings");
     goto cleanup;
@@ -335,6 +342,8 @@ int hv_store_holdings(hv_store *s, hv_holding **out, size_t *n_out,
     column_copy(st, 2, rows[n].state, sizeof(rows[n].state));
     rows[n].created_at = sqlite3_column_int64(st, 3);
     rows[n].active = sqlite3_column_int64(st, 4);
+    rows[n].superseded = sqlite3_column_int64(st, 5);
+    rows[n].quarantined = sqlite3_column_int64(st, 6);
     n++;
   }
   if (step != SQLITE_DONE) {

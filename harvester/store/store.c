@@ -110,21 +110,17 @@ static const char *const stmt_sql[ST_COUNT] = {
         " WHERE p.source_id = dataset.source_id AND p.url = dataset.page_url"
         " AND p.last_run = ?2 AND p.decoded_run = dataset.last_seen_run))"
         "), 0) FROM dataset WHERE source_id = ?1 AND status = 'active'",
-    [ST_DS_DELETE_UNSEEN] =
-        "UPDATE dataset SET status = 'deleted', changed_run = ?2,"
-        " updated_at = ?3"
-        " WHERE source_id = ?1 AND status = 'active' AND NOT"
-        " (last_seen_run = ?2 OR EXISTS (SELECT 1 FROM page p"
-        " WHERE p.source_id = dataset.source_id AND p.url = dataset.page_url"
-        " AND p.last_run = ?2 AND p.decoded_run = dataset.last_seen_run))",
     [ST_LEDGER_ADD] =
         "INSERT INTO ledger (run_id, source_id, source_name, state,"
         " requests, bytes, pages_fetched, pages_not_modified, pages_failed,"
         " datasets_new, datasets_updated, datasets_unchanged,"
-        " datasets_deleted, datasets_rejected, distributions, seconds)"
+        " datasets_deleted, datasets_rejected, distributions, seconds,"
+        " datasets_superseded, findings_violations, findings_warnings,"
+        " findings_infos)"
         " VALUES (?1, ?2, (SELECT coalesce((SELECT name FROM source"
         " WHERE id = ?2), (SELECT source_name FROM run WHERE id = ?1))),"
-        " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+        " ?17, ?18, ?19)"
         " ON CONFLICT (run_id, source_id, state) DO UPDATE SET"
         " requests = requests + excluded.requests,"
         " bytes = bytes + excluded.bytes,"
@@ -140,7 +136,13 @@ static const char *const stmt_sql[ST_COUNT] = {
         " datasets_rejected ="
         " datasets_rejected + excluded.datasets_rejected,"
         " distributions = distributions + excluded.distributions,"
-        " seconds = seconds + excluded.seconds",
+        " seconds = seconds + excluded.seconds,"
+        " datasets_superseded ="
+        " datasets_superseded + excluded.datasets_superseded,"
+        " findings_violations ="
+        " findings_violations + excluded.findings_violations,"
+        " findings_warnings = findings_warnings + excluded.findings_warnings,"
+        " findings_infos = findings_infos + excluded.findings_infos",
     [ST_LEDGER_RUN] = "SELECT " LEDGER_SUMS " FROM ledger WHERE run_id = ?1",
 };
 

@@ -262,12 +262,30 @@ typedef struct hv_ledger_counts {
   int64_t datasets_rejected;
   int64_t distributions;
   double seconds; /* harvest time */
+  /*
+   * The source's delivered copies that a dedup resolve after this run
+   * left superseded (stored, not published): set on the run's row by
+   * hv_store_ledger_set_superseded, so the duplicate volume is counted
+   * for the source that delivered it.
+   */
+  int64_t datasets_superseded;
+  /*
+   * Findings recorded in this run, by severity: those of the datasets the
+   * run wrote new or updated (an unchanged dataset keeps, and does not
+   * count again, the findings of the run that wrote it). A flow.
+   */
+  int64_t findings_violations;
+  int64_t findings_warnings;
+  int64_t findings_infos;
 } hv_ledger_counts;
 
 /* Adds every field of d to sum. */
 void hv_ledger_counts_add(hv_ledger_counts *sum, const hv_ledger_counts *d);
 
-/* Adds delta to the run × source × state row, creating it if needed. */
+/*
+ * Adds delta (every field, datasets_superseded too) to the run × source ×
+ * state row, creating it if needed.
+ */
 int hv_store_ledger_add(hv_store *s, int64_t run_id, int64_t source_id,
                         const char *state, const hv_ledger_counts *delta,
                         hv_error *err);
@@ -361,16 +379,25 @@ typedef int (*hv_ledger_cb)(const hv_ledger_entry *e, void *payload);
 int hv_store_ledger_foreach(hv_store *s, int64_t to, hv_ledger_cb cb,
                             void *payload, hv_error *err);
 
-/* What the store holds for one source today. */
+/*
+ * What the store holds for one source today. A source holds every copy
+ * it delivered that is not deleted: published (active), superseded by
+ * another source's copy (delivered and stored, just not published) or
+ * quarantined (a held run would have deleted it). These are exactly the
+ * rows whose status is 'active', the copies the ledger's flows count
+ * (new minus deleted).
+ */
 typedef struct hv_holding {
   int64_t source_id;
   char name[72];
   char state[8];
   int64_t created_at;
-  int64_t active; /* active datasets */
+  int64_t active;      /* held: all copies not deleted */
+  int64_t superseded;  /* of which superseded */
+  int64_t quarantined; /* of which quarantined */
 } hv_holding;
 
-/* Every source with its active datasets, by name; free with hv_free. */
+/* Every source with the datasets it holds, by name; free with hv_free. */
 int hv_store_holdings(hv_store *s, hv_holding **out, size_t *n_out,
                       hv_error *err);
 

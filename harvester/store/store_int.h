@@ -50,7 +50,6 @@ enum {
   ST_DS_TOUCH,
   ST_DS_MOVE,
   ST_DS_COUNTS,
-  ST_DS_DELETE_UNSEEN,
   ST_LEDGER_ADD,
   ST_LEDGER_RUN,
   ST_COUNT
@@ -66,12 +65,17 @@ struct hv_store {
 /* Longest value quoted back in a validation message. */
 #define QUOTE_MAX 80
 
-/* The ledger's count columns, summed, in hv_ledger_counts order. */
+/*
+ * The ledger's count columns, summed, in hv_ledger_counts order. The
+ * columns added later come last, so readers of the first twelve keep
+ * their column numbers.
+ */
 #define LEDGER_SUMS                                                         \
   "sum(requests), sum(bytes), sum(pages_fetched), sum(pages_not_modified),"  \
   " sum(pages_failed), sum(datasets_new), sum(datasets_updated),"            \
   " sum(datasets_unchanged), sum(datasets_deleted), sum(datasets_rejected)," \
-  " sum(distributions), total(seconds)"
+  " sum(distributions), total(seconds), sum(datasets_superseded),"           \
+  " sum(findings_violations), sum(findings_warnings), sum(findings_infos)"
 
 /* Bounds a stored payload, compressed or not. */
 #define MAX_PAYLOAD ((size_t)64 << 20)

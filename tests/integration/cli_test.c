@@ -4,6 +4,7 @@
  * reports, JSON output and the documented exit codes.
  */
 #include "tools/hvtest.h"
+#include "tools/reconcile_check.h"
 #include "tools/fault_server.h"
 
 #include <jansson.h>
@@ -42,14 +43,17 @@ static int setup(void **state)
 static int teardown(void **state)
 {
   fixture *f = *state;
+  int rc;
 
   hv_fault_server_stop(f->srv);
+  /* Every scenario ends with the ledger agreeing with its stores. */
+  rc = hv_test_reconcile_dir(f->dir);
   hv_test_rmtree(f->dir);
   hv_free(f->dir);
   hv_free(f->out);
   hv_free(f->errs);
   hv_free(f);
-  return 0;
+  return rc;
 }
 
 /* Runs `govharvest --db DIR/store.db ARGS`; returns its exit code. */

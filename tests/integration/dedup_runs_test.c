@@ -13,6 +13,7 @@
  *   duplicate is found and nothing else is merged.
  */
 #include "tools/hvtest.h"
+#include "tools/reconcile_check.h"
 #include "tools/fault_server.h"
 
 #include <jansson.h>
@@ -25,6 +26,7 @@
 #include "dedup/dedup.h"
 #include "demo/static_server.h"
 #include "harvest/harvest.h"
+#include "report/report.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -73,6 +75,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
   fixture *f = *state;
+  int rc;
   size_t i;
 
   hv_source_reports_free(f->reports, f->n_sources);
@@ -80,10 +83,12 @@ static int teardown(void **state)
     hv_source_fini(&f->sources[i]);
   hv_fault_server_stop(f->srv);
   hv_store_close(f->store);
+  /* Every scenario ends with the ledger agreeing with its stores. */
+  rc = hv_test_reconcile_dir(f->dir);
   hv_test_rmtree(f->dir);
   hv_free(f->dir);
   hv_free(f);
-  return 0;
+  return rc;
 }
 
 /* Serves a one-page Turtle catalog of n datasets at path. */
@@ -286,12 +291,63 @@ static const ds bund[] = {
      "http://files.example/e.csv"},
 };
 
+typedef struct superseded_walk {
+  fixture *f;
+  size_t rows;
+} superseded_walk;
+
+/* Each run's ledger row carries its own source's superseded copies. */
+static int check_superseded_row(const hv_ledger_entry *e, void *payload)
+{
+  superseded_walk *w = payload;
+  const char *want_state = strcmp(e->source_name, "bund") == 0 ? "bund"
+                                                                : "05";
+
+  assert_string_equal(e->state, want_state);
+  if (e->run_id == report_of(w->f, e->source_name)->run_id) {
+    assert_int_equal(e->counts.datasets_superseded, 1);
+    w->rows++;
+  }
+  return 0;
+}
+
+/*
+ * Superseded copies land on the run × source × state row of the source
+ * that delivered them, and the volume report adds them up per source and
+ * per state.
+ */
+static void assert_superseded_rows(fixture *f)
+{
+  superseded_walk w = {f, 0};
+  hv_volumes *v = NULL;
+  hv_error err = HV_ERROR_INIT;
+
+  HV_ASSERT_OK(hv_store_ledger_foreach(f->store, 0, check_superseded_row, &w,
+                                       &err),
+               &err);
+  assert_int_equal(w.rows, 3);
+  HV_ASSERT_OK(hv_volumes_compute(f->store, 0, 0, HV_BY_SOURCE, &v, &err),
+               &err);
+  assert_int_equal(hv_volumes_find(v, "kommune")->counts.datasets_superseded,
+                   1);
+  assert_int_equal(hv_volumes_find(v, "land")->counts.datasets_superseded, 1);
+  assert_int_equal(hv_volumes_find(v, "bund")->counts.datasets_superseded, 1);
+  assert_int_equal(v->total.counts.datasets_superseded, 3);
+  hv_volumes_free(v);
+  HV_ASSERT_OK(hv_volumes_compute(f->store, 0, 0, HV_BY_STATE, &v, &err),
+               &err);
+  assert_int_equal(hv_volumes_find(v, "05")->counts.datasets_superseded, 2);
+  assert_int_equal(hv_volumes_find(v, "bund")->counts.datasets_superseded, 1);
+  hv_volumes_free(v);
+}
+
 static void three_sources_over_several_runs(void **state)
 {
   fixture *f = *state;
   char *pub;
   char out[16384];
-  int64_t superseded;
+  int64_t superseded, held_run;
+  hv_ledger_counts held;
   hv_error err = HV_ERROR_INIT;
   json_t *doc;
   json_error_t jerr;
@@ -334,6 +390,8 @@ static void three_sources_over_several_runs(void **state)
                    f->store, report_of(f, "bund")->run_id, &superseded, &err),
                &err);
   assert_int_equal(superseded, 1);
+
+  assert_superseded_rows(f);
 
   /* The near duplicate is a candidate, not merged. */
   assert_int_equal(gh(f, out, sizeof(out), "report duplicates --json"), 0);
@@ -383,6 +441,12 @@ static void three_sources_over_several_runs(void **state)
   assert_non_null(strstr(pub, "land http://land.example/ds/d\n"));
   hv_free(pub);
 
+  /* Held, quarantined and superseded copies are all still held. */
+  hv_test_assert_reconciled(f->store, "a held run");
+  held_run = report_of(f, "land")->run_id;
+  HV_ASSERT_OK(hv_store_ledger_run(f->store, held_run, &held, &err), &err);
+  assert_int_equal(held.datasets_deleted, 0);
+
   /* The operator releases them: deleted, bund's D promoted at once. */
   assert_int_equal(gh(f, out, sizeof(out), "quarantine release"), 2);
   assert_int_equal(gh(f, out, sizeof(out), "quarantine release --source land"),
@@ -390,6 +454,10 @@ static void three_sources_over_several_runs(void **state)
   assert_non_null(strstr(out, "2 datasets released"));
   assert_string_equal(state_of(f, "id-d", "land"), "deleted");
   assert_string_equal(state_of(f, "id-d", "bund"), "active");
+  /* The release is booked on the held run that deferred the deletion. */
+  HV_ASSERT_OK(hv_store_ledger_run(f->store, held_run, &held, &err), &err);
+  assert_int_equal(held.datasets_deleted, 2);
+  hv_test_assert_reconciled(f->store, "quarantine release");
   assert_int_equal(gh(f, out, sizeof(out), "quarantine list"), 0);
   assert_non_null(strstr(out, "0 quarantined"));
   assert_int_equal(gh(f, out, sizeof(out), "dataset show nothing-here"), 1);

@@ -6,6 +6,7 @@
  * temporary directory and a fresh fault server.
  */
 #include "tools/hvtest.h"
+#include "tools/reconcile_check.h"
 #include "tools/fault_server.h"
 
 #include <sqlite3.h>
@@ -71,6 +72,7 @@ static void free_reports(fixture *f)
 static int teardown(void **state)
 {
   fixture *f = *state;
+  int rc;
   size_t i;
 
   free_reports(f);
@@ -78,10 +80,12 @@ static int teardown(void **state)
     hv_source_fini(&f->sources[i]);
   hv_fault_server_stop(f->srv);
   hv_store_close(f->store);
+  /* Every scenario ends with the ledger agreeing with its stores. */
+  rc = hv_test_reconcile_dir(f->dir);
   hv_test_rmtree(f->dir);
   hv_free(f->dir);
   hv_free(f);
-  return 0;
+  return rc;
 }
 
 /* Registers a source whose first page is path on the fault server. */
@@ -1080,6 +1084,88 @@ static void quality_report_counts_findings(void **state)
   hv_quality_report_free(&q);
 }
 
+/* The findings of the datasets a run wrote (changed_run), by severity. */
+static long long findings_of_run(fixture *f, int64_t run_id,
+                                 const char *severity)
+{
+  char sql[256];
+
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM finding JOIN dataset d"
+           " ON d.id = finding.dataset_id"
+           " WHERE d.changed_run = %lld AND severity = '%s'",
+           (long long)run_id, severity);
+  return sql_int(f, sql);
+}
+
+/* Asserts that run r's ledger counts exactly the findings it stored. */
+static void assert_ledger_findings(fixture *f, const hv_source_report *r)
+{
+  hv_ledger_counts sum;
+  hv_error err = HV_ERROR_INIT;
+
+  HV_ASSERT_OK(hv_store_ledger_run(f->store, r->run_id, &sum, &err), &err);
+  assert_int_equal(sum.findings_violations,
+                   findings_of_run(f, r->run_id, "violation"));
+  assert_int_equal(sum.findings_warnings,
+                   findings_of_run(f, r->run_id, "warning"));
+  assert_int_equal(sum.findings_infos, findings_of_run(f, r->run_id, "info"));
+  /* The run's report carries what its ledger rows say. */
+  assert_int_equal(r->counts.findings_violations, sum.findings_violations);
+  assert_int_equal(r->counts.findings_warnings, sum.findings_warnings);
+  assert_int_equal(r->counts.findings_infos, sum.findings_infos);
+}
+
+/*
+ * The ledger counts, by severity, the findings recorded for the datasets
+ * a run writes new or updated, and nothing for those it leaves unchanged.
+ */
+static void ledger_counts_findings_by_severity(void **state)
+{
+  fixture *f = *state;
+  hv_source_report *r;
+  char url[256];
+  char *body, *pos;
+  long long all;
+
+  serve_page(f, "/p1", 0, 3, NULL, NULL);
+  add_source(f, "sh", "01", "/p1");
+  r = run(f);
+  assert_int_equal(r->counts.datasets_new, 3);
+  assert_ledger_findings(f, r);
+  all = sql_int(f, "SELECT count(*) FROM finding");
+  assert_true(all > 0);
+  assert_int_equal(r->counts.findings_violations +
+                       r->counts.findings_warnings + r->counts.findings_infos,
+                   all);
+  /* Three datasets of the same shape: each severity a multiple of 3. */
+  assert_int_equal(r->counts.findings_warnings % 3, 0);
+  assert_true(r->counts.findings_warnings > 0);
+
+  /* Nothing changed: the findings stay, none is counted again. */
+  r = run(f);
+  assert_int_equal(r->counts.datasets_unchanged, 3);
+  assert_int_equal(r->counts.findings_violations, 0);
+  assert_int_equal(r->counts.findings_warnings, 0);
+  assert_int_equal(r->counts.findings_infos, 0);
+  assert_int_equal(sql_int(f, "SELECT count(*) FROM finding"), all);
+
+  /* One dataset updated: its findings, a third of the first run's. */
+  body = turtle_page(hv_fault_server_url(f->srv, "/p1", url, sizeof(url)), 0,
+                     3, NULL);
+  assert_non_null(pos = strstr(body, "Datensatz 1\""));
+  pos[0] = 'd';
+  serve_raw(f, "/p1", 200, "text/turtle", body, HV_FAULT_NONE);
+  hv_free(body);
+  r = run(f);
+  assert_int_equal(r->counts.datasets_updated, 1);
+  assert_ledger_findings(f, r);
+  assert_int_equal(3 * (r->counts.findings_violations +
+                        r->counts.findings_warnings +
+                        r->counts.findings_infos),
+                   all);
+}
+
 /* Editing a source's profile file re-decodes its pages although the
  * portal answers 304, and replaces the findings. */
 static void source_profile_change_decodes_again(void **state)
@@ -1239,6 +1325,7 @@ int main(void)
       T(files_sink_is_deterministic),
       T(stored_payload_is_the_mapped_form_with_findings),
       T(quality_report_counts_findings),
+      T(ledger_counts_findings_by_severity),
       T(source_profile_change_decodes_again),
       T(broken_source_profile_fails_only_that_source),
       T(missing_profile_directory_is_an_error),

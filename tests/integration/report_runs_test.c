@@ -8,6 +8,7 @@
  * reconciliation after every run, and the HTML in a headless Chromium.
  */
 #include "tools/hvtest.h"
+#include "tools/reconcile_check.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -94,20 +95,14 @@ static void add_source(fixture *f, const char *name, const char *state,
   f->n_sources++;
 }
 
-/* Asserts that the ledger agrees with the store. */
+/* Asserts that the ledger agrees with the store and lists every source. */
 static void assert_reconciled(fixture *f)
 {
   hv_reconcile r;
   hv_error err = HV_ERROR_INIT;
-  size_t i;
 
+  hv_test_assert_reconciled(f->store, "a harvest");
   HV_ASSERT_OK(hv_reconcile_compute(f->store, &r, &err), &err);
-  for (i = 0; i < r.n; i++) {
-    if (r.rows[i].store >= 0 && r.rows[i].store != r.rows[i].ledger)
-      fail_msg("reconcile: %s/%s ledger %lld store %lld", r.rows[i].source,
-               r.rows[i].state, (long long)r.rows[i].ledger,
-               (long long)r.rows[i].store);
-  }
   assert_int_equal(r.differences, 0);
   assert_true(r.n >= f->n_sources);
   hv_reconcile_fini(&r);
@@ -175,18 +170,21 @@ static int setup(void **state)
 static int teardown(void **state)
 {
   fixture *f = *state;
+  int rc;
   size_t i;
 
   for (i = 0; i < f->n_sources; i++)
     hv_source_fini(&f->sources[i]);
   hv_static_server_stop(f->srv);
   hv_store_close(f->store);
+  /* Every scenario ends with the ledger agreeing with its stores. */
+  rc = hv_test_reconcile_dir(f->dir);
   hv_test_rmtree(f->dir);
   hv_free(f->dir);
   hv_free(f->out);
   hv_free(f->errs);
   hv_free(f);
-  return 0;
+  return rc;
 }
 
 /* Runs the binary on the fixture's store; returns its exit code. */

@@ -947,6 +947,10 @@ static hv_ledger_counts counts_of(int64_t unit)
   c.datasets_rejected = 8 * unit;
   c.distributions = 9 * unit;
   c.seconds = 0.5 * (double)unit;
+  c.datasets_superseded = 10 * unit;
+  c.findings_violations = 11 * unit;
+  c.findings_warnings = 12 * unit;
+  c.findings_infos = 13 * unit;
   return c;
 }
 
@@ -963,6 +967,10 @@ static void assert_counts(const hv_ledger_counts *c, int64_t unit)
   assert_int_equal(c->datasets_deleted, 7 * unit);
   assert_int_equal(c->datasets_rejected, 8 * unit);
   assert_int_equal(c->distributions, 9 * unit);
+  assert_int_equal(c->datasets_superseded, 10 * unit);
+  assert_int_equal(c->findings_violations, 11 * unit);
+  assert_int_equal(c->findings_warnings, 12 * unit);
+  assert_int_equal(c->findings_infos, 13 * unit);
   assert_true(c->seconds > 0.5 * (double)unit - 1e-9 &&
               c->seconds < 0.5 * (double)unit + 1e-9);
 }
