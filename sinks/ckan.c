@@ -50,17 +50,18 @@
 
 /* ---- names -------------------------------------------------------------- */
 
-void hv_ckan_name(const char *source, const char *key,
-                  char out[HV_CKAN_NAME_MAX + 1])
+/* The name of the parts (source and key, or one identity) joined by
+ * "-"; the hash that keeps lossy names distinct is over whole. */
+static void make_name(const char *const *parts, int n_parts,
+                      const char *whole_text, size_t whole_len,
+                      char out[HV_CKAN_NAME_MAX + 1])
 {
   char hex[HV_SHA256_HEX_LEN + 1];
-  hv_buf whole = HV_BUF_INIT((size_t)1 << 20);
   size_t n = 0, i;
   int lossy = 0, dash = 0;
-  const char *parts[2] = {source, key};
   int k;
 
-  for (k = 0; k < 2; k++) {
+  for (k = 0; k < n_parts; k++) {
     const char *p;
 
     if (k == 1) {
@@ -100,11 +101,7 @@ void hv_ckan_name(const char *source, const char *key,
   out[n] = '\0';
   if (!lossy)
     return;
-  if (hv_buf_addf(&whole, "%s\n%s", source, key) == 0)
-    hv_sha256_hex(whole.ptr, whole.len, hex);
-  else
-    hv_sha256_hex(key, strlen(key), hex);
-  hv_buf_fini(&whole);
+  hv_sha256_hex(whole_text, whole_len, hex);
   if (n > HV_CKAN_NAME_MAX - 13)
     n = HV_CKAN_NAME_MAX - 13;
   while (n > 0 && out[n - 1] == '-')
@@ -114,6 +111,35 @@ void hv_ckan_name(const char *source, const char *key,
     out[i++] = '-';
   memcpy(out + i, hex, 12);
   out[i + 12] = '\0';
+}
+
+void hv_ckan_name(const char *source, const char *key,
+                  char out[HV_CKAN_NAME_MAX + 1])
+{
+  hv_buf whole = HV_BUF_INIT((size_t)1 << 20);
+  const char *parts[2] = {source, key};
+
+  if (hv_buf_addf(&whole, "%s\n%s", source, key) == 0)
+    make_name(parts, 2, whole.ptr, whole.len, out);
+  else
+    make_name(parts, 2, key, strlen(key), out);
+  hv_buf_fini(&whole);
+}
+
+void hv_ckan_identity_name(const char *identity,
+                           char out[HV_CKAN_NAME_MAX + 1])
+{
+  make_name(&identity, 1, identity, strlen(identity), out);
+}
+
+/* The package name of item: from its identity, else its copy. */
+static void item_name(const hv_sink_item *item,
+                      char out[HV_CKAN_NAME_MAX + 1])
+{
+  if (item->identity)
+    hv_ckan_identity_name(item->identity, out);
+  else
+    hv_ckan_name(item->source, item->key, out);
 }
 
 /* ---- mapping ------------------------------------------------------------ */
@@ -344,7 +370,7 @@ int hv_ckan_package(const hv_sink_item *item, const char *owner_org,
                       "its payload", item->source, item->key);
     goto cleanup;
   }
-  hv_ckan_name(item->source, item->key, name);
+  item_name(item, name);
   rc = HV_ENOMEM;
   if (!(pkg = json_object()) || !(tags = json_array()) ||
       !(groups = json_array()) || !(res = json_array()) ||
@@ -630,7 +656,7 @@ static int ckan_put(hv_sink *s, const hv_sink_item *item, hv_sink_cb cb,
   o->cb = cb;
   o->payload = payload;
   o->step = STEP_SHOW;
-  hv_ckan_name(item->source, item->key, o->name);
+  item_name(item, o->name);
   if ((rc = hv_ckan_package(item, org_for(c, item->source), &o->pkg, &err)) <
       0) {
     /* A payload the mapping cannot read will not read better later. */
@@ -664,7 +690,7 @@ static int ckan_delete(hv_sink *s, const hv_sink_item *item, hv_sink_cb cb,
   o->cb = cb;
   o->payload = payload;
   o->step = STEP_DELETE;
-  hv_ckan_name(item->source, item->key, o->name);
+  item_name(item, o->name);
   if (!(q = json_pack("{s:s}", "id", o->name))) {
     hv_free(o);
     return HV_ENOMEM;

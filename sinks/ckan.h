@@ -27,6 +27,16 @@ void hv_ckan_name(const char *source, const char *key,
                   char out[HV_CKAN_NAME_MAX + 1]);
 
 /*
+ * The package name of a published identity (store/publish.c), by the
+ * same rule with the identity alone in place of "source-key" and the
+ * SHA-256 taken of the identity. The sink names a dataset this way
+ * whenever its operation carries an identity, so the package stays when
+ * another source's copy becomes the published one.
+ */
+void hv_ckan_identity_name(const char *identity,
+                           char out[HV_CKAN_NAME_MAX + 1]);
+
+/*
  * Maps item (its canonical N-Triples) to a package_create/package_update
  * body owned by the caller (json_decref). owner_org may be NULL.
  * HV_EMAP if the payload has no dcat:Dataset, HV_EPARSE if it does not

@@ -413,3 +413,26 @@ void hv_sink_free(hv_sink *s)
   hv_free(s->name);
   hv_free(s);
 }
+
+int hv_sink_conf_withhold(const hv_sink_conf *c, int *out, hv_error *err)
+{
+  const char *v = hv_sink_conf_get(c, "violations");
+  size_t i;
+
+  *out = 0;
+  if (!v || strcmp(v, "publish") == 0)
+    return 0;
+  if (strcmp(v, "withhold") == 0) {
+    *out = 1;
+    return 0;
+  }
+  for (i = 0; i < c->n_settings; i++)
+    if (strcmp(c->settings[i].key, "violations") == 0)
+      break;
+  return hv_error_set(err, HV_EINVAL,
+                      "%s:%d: sink %s: violations must be publish or "
+                      "withhold, not '%s'",
+                      c->path, i < c->n_settings ? c->settings[i].line
+                                                 : c->line,
+                      c->name, v);
+}

@@ -576,6 +576,7 @@ typedef struct files_sink {
   char *dir;
   char *base;       /* catalog IRI of the paged export */
   size_t page_size;
+  int withhold;     /* violations = withhold: leave them out */
 } files_sink;
 
 static int files_open(hv_sink *s, const hv_sink_conf *conf,
@@ -602,6 +603,12 @@ static int files_open(hv_sink *s, const hv_sink_conf *conf,
     return hv_error_oom(err);
   }
   f->page_size = (size_t)page_size;
+  if ((rc = hv_sink_conf_withhold(conf, &f->withhold, err)) < 0) {
+    hv_free(f->dir);
+    hv_free(f->base);
+    hv_free(f);
+    return rc;
+  }
   s->impl = f;
   return 0;
 }
@@ -622,7 +629,8 @@ static int files_flush(hv_sink *s, hv_error *err)
   files_sink *f = s->impl;
   int rc;
 
-  if ((rc = hv_files_sink_write(s->env.store, 0, f->dir, NULL, err)) == 0)
+  if ((rc = hv_files_sink_write_published(s->env.store, 0, f->dir,
+                                           f->withhold, NULL, err)) == 0)
     rc = hv_files_sink_write_pages(s->env.store, f->dir, f->base,
                                    f->page_size, NULL, err);
   return rc;

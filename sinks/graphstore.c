@@ -62,8 +62,13 @@ static int graph_iri(const gs_sink *g, const hv_sink_item *item, hv_buf *b)
 {
   int rc;
 
-  if ((rc = hv_buf_addstr(b, g->graph_base)) == 0 &&
-      (rc = hv_http_escape(b, item->source)) == 0 &&
+  if ((rc = hv_buf_addstr(b, g->graph_base)) < 0)
+    return rc;
+  /* Named by the published identity, so the graph stays when another
+   * copy becomes the published one; per copy without one. */
+  if (item->identity)
+    return hv_http_escape(b, item->identity);
+  if ((rc = hv_http_escape(b, item->source)) == 0 &&
       (rc = hv_buf_addc(b, '/')) == 0)
     rc = hv_http_escape(b, item->key);
   return rc;
@@ -109,7 +114,8 @@ static int record_update(const gs_sink *g, const hv_sink_item *item,
       "    <http://spdx.org/rdf/terms#checksum> <%s#checksum> ;\n"
       "    <http://purl.org/dc/terms/identifier> \"",
       g->catalog_graph, graph, item->uri ? item->uri : graph, graph);
-  if (rc == 0 && (rc = add_literal(b, item->key)) == 0)
+  if (rc == 0 && (rc = add_literal(b, item->identity ? item->identity
+                                                    : item->key)) == 0)
     rc = hv_buf_addstr(b, "\"");
   if (rc == 0 && item->modified) {
     if ((rc = hv_buf_addstr(b, " ;\n    <http://purl.org/dc/terms/modified> "

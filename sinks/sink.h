@@ -77,6 +77,14 @@ int hv_sink_conf_int(const hv_sink_conf *c, const char *key, long min,
 int hv_sink_conf_secret(const hv_sink_conf *c, const char *what, char **out,
                         hv_error *err);
 
+/*
+ * Reads the sink's `violations` setting: publish (the default, as
+ * GovData publishes datasets with findings) sets *out to 0, withhold to
+ * 1 (datasets with violations are not sent, and withdrawn if they were).
+ * HV_EINVAL names file, line and value of anything else.
+ */
+int hv_sink_conf_withhold(const hv_sink_conf *c, int *out, hv_error *err);
+
 /* Overwrites and frees a secret; NULL-safe. */
 void hv_sink_secret_free(char *secret);
 
@@ -96,8 +104,12 @@ typedef enum hv_sink_status {
 /* What an operation is about; every string is borrowed for the call. */
 typedef struct hv_sink_item {
   int64_t seq;             /* outbox sequence number */
-  const char *source;      /* source name */
+  const char *source;      /* source name (of the copy sent, or of the
+                              copy last published, for a delete) */
   const char *key;         /* dataset key within the source */
+  const char *identity;    /* published identity: what the sink names
+                              the dataset by; NULL for an operation
+                              queued per copy, named by source and key */
   const char *uri;         /* dataset IRI or NULL (blank node) */
   const char *identifier;  /* dct:identifier or NULL */
   const char *modified;    /* dct:modified or NULL */

@@ -59,9 +59,29 @@ static int sync_sinks(hv_store *store, const hv_sink_conf *confs, size_t n)
     return HV_EXIT_FAILURE;
   for (i = 0; i < n; i++)
     names[i] = confs[i].name;
+  for (i = 0; i < n; i++) {
+    int withhold;
+
+    if (hv_sink_conf_withhold(&confs[i], &withhold, &err) < 0) {
+      fprintf(stderr, "govharvest: %s\n", err.msg);
+      hv_free(names);
+      return HV_EXIT_USAGE;
+    }
+  }
   if (hv_store_outbox_set_sinks(store, names, n, &err) < 0) {
     fprintf(stderr, "govharvest: %s\n", err.msg);
     rc = HV_EXIT_STORE;
+  }
+  /* Each sink's violations setting; a run's --violations withhold is
+   * applied on top by the harvest before its resolve. */
+  for (i = 0; i < n && rc == HV_EXIT_OK; i++) {
+    int withhold = 0;
+
+    if (hv_sink_conf_withhold(&confs[i], &withhold, &err) == 0 && withhold &&
+        hv_store_outbox_set_withhold(store, confs[i].name, 1, &err) < 0) {
+      fprintf(stderr, "govharvest: %s\n", err.msg);
+      rc = HV_EXIT_STORE;
+    }
   }
   hv_free(names);
   return rc;

@@ -157,6 +157,8 @@ typedef struct hv_dedup_stats {
   size_t promoted;    /* copies that became the published one */
   size_t transitions; /* state changes written */
   size_t collisions;  /* raw identifier forms merged by normalisation */
+  size_t queued_puts;    /* sink operations queued by the resolve */
+  size_t queued_deletes;
 } hv_dedup_stats;
 
 /*
@@ -171,12 +173,31 @@ typedef struct hv_dedup_stats {
  * else none) and a reason; each change of published status is passed to
  * cb (may be NULL). A quarantined copy that its source delivered again in
  * runs leaves quarantine. For each run, the ledger's datasets_superseded
- * is set to the source's superseded copies. stats may be NULL.
- * Must be called outside a transaction.
+ * is set to the source's superseded copies. Then, in the same
+ * transaction, each group's published copy is recorded under the
+ * group's published identity (hv__dedup_publish) and the sink operations
+ * that bring every configured sink to that publication are queued
+ * (hv_store_publication_enqueue): the outbox needs nothing from cb.
+ * stats may be NULL. Must be called outside a transaction.
  */
 int hv_dedup_resolve(hv_store *s, const hv_dedup_run *runs, size_t n_runs,
                      hv_dedup_change_cb cb, void *payload,
                      hv_dedup_stats *stats, hv_error *err);
+
+/*
+ * Records the published copy of every group under its published
+ * identity (table publication), in the caller's open transaction: the
+ * identity the group had (one of its copies', preferring the winner's,
+ * else the one of prev_grp[i], the copy a member's group published at
+ * the last resolve), else a fresh one from the winner (normalised
+ * dct:identifier, else IRI, else "source/key"; "#row-id" appended if
+ * another group holds it). Identities of groups that are gone are
+ * removed. copies and g as from hv_dedup_group over nc live copies.
+ * Internal to the resolve; see publish.c for the reasoning.
+ */
+int hv__dedup_publish(hv_store *s, const hv_dedup_copy *copies,
+                      const int64_t *prev_grp, size_t nc,
+                      const hv_dedup_groups *g, hv_error *err);
 
 /* ---- near duplicates (neardup.c) -------------------------------------- */
 

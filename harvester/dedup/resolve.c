@@ -99,7 +99,7 @@ int hv_dedup_resolve(hv_store *s, const hv_dedup_run *runs, size_t n_runs,
   hv_dedup_groups g;
   hv_dedup_stats st;
   size_t n = 0, nc = 0, nu = 0, n_bounds = 0, i;
-  int64_t *bounds = NULL, newest_run = 0;
+  int64_t *bounds = NULL, *prev_grp = NULL, newest_run = 0;
   int rc, in_tx = 0;
 
   memset(&g, 0, sizeof(g));
@@ -246,6 +246,18 @@ int hv_dedup_resolve(hv_store *s, const hv_dedup_run *runs, size_t n_runs,
                                                 on_deleted, &dc, err)) < 0))
       goto cleanup;
   }
+  /* Publication and the sink operations, decided here with the states
+   * so that they commit together (see store/publish.c). */
+  if (!(prev_grp = hv_calloc(nc ? nc : 1, sizeof(*prev_grp)))) {
+    rc = hv_error_oom(err);
+    goto cleanup;
+  }
+  for (i = 0; i < nc; i++)
+    prev_grp[i] = rows[copy_row[i]].grp;
+  if ((rc = hv__dedup_publish(s, copies, prev_grp, nc, &g, err)) < 0 ||
+      (rc = hv_store_publication_enqueue(s, &st.queued_puts,
+                                         &st.queued_deletes, err)) < 0)
+    goto cleanup;
   if ((rc = hv_store_commit(s, err)) < 0)
     goto cleanup;
   in_tx = 0;
@@ -269,5 +281,6 @@ cleanup:
   hv_free(ups);
   hv_free(reasons);
   hv_free(bounds);
+  hv_free(prev_grp);
   return rc;
 }

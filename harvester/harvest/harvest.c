@@ -411,11 +411,8 @@ static void apply_decoded(page_job *pj)
                               hd->findings.items, hd->findings.len,
                               hd->info.state, &err) < 0)
       goto fail;
-    /* Sink operations commit with the change that causes them. */
-    if ((change == HV_CHANGE_NEW || change == HV_CHANGE_UPDATED) &&
-        hv_store_outbox_enqueue(store, job->src->id, job->src->name, d.key,
-                                HV_OUTBOX_PUT, hd->hash, &err) < 0)
-      goto fail;
+    /* No sink operation here: whether this copy is published is decided
+     * by the resolve after the run, which queues the operations. */
     if (change == HV_CHANGE_NEW || change == HV_CHANGE_UPDATED)
       count_findings(&pj->delta, &hd->findings);
     switch (change) {
@@ -864,10 +861,10 @@ static void source_finish(source_job *job)
                                          h->opts->allow_mass_delete);
   switch (decision) {
   case HV_DELETE_APPLY:
+    /* The withdrawal from the sinks is queued by the resolve, which
+     * also promotes another copy under the same identity. */
     if (hv_store_dataset_delete_unseen(store, job->src->id, rep->run_id,
-                                       &deleted, &err) < 0 ||
-        hv_store_outbox_enqueue_deleted(store, job->src->id, job->src->name,
-                                        rep->run_id, &err) < 0)
+                                       &deleted, &err) < 0)
       goto store_fail;
     delta.datasets_deleted = (int64_t)deleted;
     break;
@@ -982,7 +979,8 @@ cleanup:
  * so it is logged rather than failing a harvest already stored.
  */
 static void resolve_duplicates(hv_store *store, const hv_source *sources,
-                               const hv_source_report *reports, size_t n)
+                               const hv_source_report *reports, size_t n,
+                               const hv_harvest_opts *opts)
 {
   hv_dedup_run *runs = hv_calloc(n ? n : 1, sizeof(*runs));
   hv_dedup_stats stats;
@@ -1001,13 +999,20 @@ static void resolve_duplicates(hv_store *store, const hv_source *sources,
     runs[k].source_id = sources[i].id;
     k++;
   }
+  /* --violations withhold holds for every sink of this run; otherwise
+   * each sink's own setting (as the configuration was loaded) stands. */
+  if (opts->withhold_violations &&
+      hv_store_outbox_set_withhold(store, NULL, 1, &err) < 0)
+    hv_log_error("outbox: %s", err.msg);
   if (hv_dedup_resolve(store, runs, k, NULL, NULL, &stats, &err) < 0)
     hv_log_error("dedup: %s", err.msg);
   else
     hv_log_info("dedup: %zu copies, %zu datasets, %zu with duplicates, "
-                "%zu superseded, %zu promoted, %zu transitions in %.3f s",
+                "%zu superseded, %zu promoted, %zu transitions, %zu puts "
+                "and %zu deletes queued in %.3f s",
                 stats.copies, stats.groups, stats.duplicates,
                 stats.superseded, stats.promoted, stats.transitions,
+                stats.queued_puts, stats.queued_deletes,
                 (double)(uv_hrtime() - started) / 1e9);
   hv_free(runs);
 }
@@ -1084,7 +1089,7 @@ int hv_harvest_run(hv_store *store, const hv_source *sources, size_t n,
     fputc('\n', stderr);
   hv_log_set_progress_line(0);
   /* Dedup: one resolve across all sources, after all of them. */
-  resolve_duplicates(store, sources, reports, n);
+  resolve_duplicates(store, sources, reports, n, opts);
   rc = 0;
 
 cleanup:

@@ -289,6 +289,7 @@ static int start_op(sink_run *sr, hv_outbox_op *op, hv_error *err)
   item.seq = op->seq;
   item.source = op->source_name;
   item.key = op->key;
+  item.identity = op->identity;
   item.hash = op->hash;
   if (op->op == HV_OUTBOX_PUT) {
     hv_error derr = HV_ERROR_INIT;

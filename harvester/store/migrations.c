@@ -264,6 +264,28 @@ const hv__store_migration hv__store_migrations[] = {
      "  DEFAULT 0;"
      "ALTER TABLE ledger ADD COLUMN findings_infos INTEGER NOT NULL"
      "  DEFAULT 0;"},
+    /* Publication (store/publish.c): sink operations keyed by the
+     * published identity of a dataset rather than by the copy. publication
+     * maps each identity to the copy published under it; outbox_published
+     * is, per sink, what the queued operations leave the sink holding, so
+     * a resolve queues exactly the difference. */
+    {"key sink operations by published identity",
+     "CREATE TABLE publication ("
+     "  identity TEXT PRIMARY KEY,"
+     "  dataset_id INTEGER NOT NULL UNIQUE"
+     ") WITHOUT ROWID;"
+     "CREATE TABLE outbox_published ("
+     "  sink TEXT NOT NULL,"
+     "  identity TEXT NOT NULL,"
+     "  dataset_id INTEGER NOT NULL,"
+     "  hash TEXT,"
+     "  PRIMARY KEY (sink, identity)"
+     ") WITHOUT ROWID;"
+     "ALTER TABLE outbox_sink ADD COLUMN withhold INTEGER NOT NULL"
+     "  DEFAULT 0;"
+     "ALTER TABLE outbox ADD COLUMN identity TEXT;"
+     "CREATE INDEX outbox_by_identity ON outbox(sink, identity, seq)"
+     "  WHERE state IN ('pending', 'parked');"},
 };
 
 const size_t hv__store_migration_count =

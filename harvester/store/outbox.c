@@ -5,7 +5,9 @@
  * An operation is 'pending' until its sink confirmed it ('done'), an
  * operator dropped it ('dropped') or the sink refused it for good
  * ('parked', with the reason). Order per dataset is kept by the ready
- * query: only the oldest unfinished operation of a dataset and sink is
+ * query: only the oldest unfinished operation of a dataset (its published
+ * identity, see store/publish.c; or source and key for an operation
+ * queued per copy) and sink is
  * ever handed out, so an update cannot overtake the create before it, nor
  * a put the delete before it. The statements here are few and not on the
  * harvest's hot path except the two enqueues, which are prepared once per
@@ -49,6 +51,7 @@ void hv_outbox_ops_free(hv_outbox_op *ops, size_t n)
     hv_free(ops[i].hash);
     hv_free(ops[i].state);
     hv_free(ops[i].last_error);
+    hv_free(ops[i].identity);
   }
   hv_free(ops);
 }
@@ -165,7 +168,7 @@ int hv_store_outbox_enqueue_deleted(hv_store *s, int64_t source_id,
 
 #define OP_COLUMNS                                                       \
   "o.seq, o.sink, o.source_id, o.source_name, o.key, o.op, o.hash,"      \
-  " o.state, o.attempts, o.next_try, o.last_error"
+  " o.state, o.attempts, o.next_try, o.last_error, o.identity"
 
 /* Reads the rows of st (OP_COLUMNS) into a new array. */
 static int read_ops(hv_store *s, sqlite3_stmt *st, hv_outbox_op **out,
@@ -200,7 +203,8 @@ static int read_ops(hv_store *s, sqlite3_stmt *st, hv_outbox_op **out,
         (rc = hv__store_column_dup(st, 4, &o->key, err)) < 0 ||
         (rc = hv__store_column_dup(st, 6, &o->hash, err)) < 0 ||
         (rc = hv__store_column_dup(st, 7, &o->state, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 10, &o->last_error, err)) < 0)
+        (rc = hv__store_column_dup(st, 10, &o->last_error, err)) < 0 ||
+        (rc = hv__store_column_dup(st, 11, &o->identity, err)) < 0)
       goto cleanup;
   }
   if (step != SQLITE_DONE)
@@ -226,10 +230,15 @@ int hv_store_outbox_ready(hv_store *s, const char *sink, int64_t now,
   if ((rc = prepare(s,
                     "SELECT " OP_COLUMNS " FROM outbox o"
                     " WHERE o.sink = ?1 AND " OPEN " AND o.state = 'pending'"
-                    " AND o.next_try <= ?2 AND NOT EXISTS (SELECT 1 FROM"
-                    " outbox p WHERE p.sink = o.sink AND p.source_id ="
-                    " o.source_id AND p.key = o.key AND p.seq < o.seq AND"
-                    " p.state IN ('pending', 'parked'))"
+                    " AND o.next_try <= ?2 AND (CASE WHEN o.identity IS"
+                    " NULL THEN NOT EXISTS (SELECT 1 FROM outbox p WHERE"
+                    " p.sink = o.sink AND p.source_id = o.source_id AND"
+                    " p.key = o.key AND p.identity IS NULL AND p.seq < o.seq"
+                    " AND p.state IN ('pending', 'parked'))"
+                    " ELSE NOT EXISTS (SELECT 1 FROM outbox p WHERE"
+                    " p.sink = o.sink AND p.identity = o.identity AND"
+                    " p.seq < o.seq AND p.state IN ('pending', 'parked'))"
+                    " END)"
                     " ORDER BY o.seq LIMIT ?3",
                     &st, "select ready operations", err)) < 0)
     return rc;

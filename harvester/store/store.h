@@ -823,6 +823,9 @@ typedef struct hv_outbox_op {
   int64_t attempts;    /* failed sends so far */
   int64_t next_try;    /* unix milliseconds before which it is not resent */
   char *last_error;    /* NULL or the last failure, one line */
+  char *identity;      /* published identity the sink names the dataset
+                          by (store/publish.c), or NULL for an operation
+                          queued per copy (source_name, key) */
 } hv_outbox_op;
 
 /* Frees the strings of each op and the array; NULL-safe. */
@@ -858,7 +861,8 @@ int hv_store_outbox_enqueue_deleted(hv_store *s, int64_t source_id,
 /*
  * The pending operations of sink that may be sent now: next_try <= now
  * and no older pending or parked operation for the same dataset and
- * sink, oldest first, at most limit. *out is freed with
+ * sink (the same identity, or for operations without one the same
+ * source and key), oldest first, at most limit. *out is freed with
  * hv_outbox_ops_free.
  */
 int hv_store_outbox_ready(hv_store *s, const char *sink, int64_t now,
@@ -939,5 +943,60 @@ struct hv_buf; /* util/buf.h */
 int hv_store_outbox_dataset(hv_store *s, int64_t source_id, const char *key,
                             hv_outbox_dataset *out, struct hv_buf *payload,
                             hv_error *err);
+
+/* ---- publication (store/publish.c) ------------------------------------ */
+
+/*
+ * A dataset's published identity and the copy published under it. The
+ * identity names the dataset in the sinks (CKAN package name, graph
+ * IRI) and stays when another copy takes over; see harvester/README.md.
+ */
+typedef struct hv_publication_row {
+  char *identity;
+  int64_t dataset_id;
+} hv_publication_row;
+
+void hv_publication_rows_free(hv_publication_row *rows, size_t n);
+
+/* Every row of publication, ordered by identity (strcmp order). */
+int hv_store_publication_load(hv_store *s, hv_publication_row **out,
+                              size_t *n_out, hv_error *err);
+
+/*
+ * Removes the identities in removed, then sets each row of set (new
+ * identity or new copy), in the caller's open transaction.
+ */
+int hv_store_publication_apply(hv_store *s, const char *const *removed,
+                               size_t n_removed,
+                               const hv_publication_row *set, size_t n_set,
+                               hv_error *err);
+
+/*
+ * Queues, for every configured sink, the operations that make the sink
+ * hold exactly the publication: a put (of the publishing copy) for each
+ * identity that is new to the sink or whose copy or hash changed, a
+ * delete for each identity the sink holds that is no longer published to
+ * it (gone, or withheld for violations by a sink that withholds), and
+ * records the result as what the sink holds; in the caller's open
+ * transaction. A function of the stored state only, so it can be rerun
+ * at any time and queues nothing twice. Counts may be NULL.
+ */
+int hv_store_publication_enqueue(hv_store *s, size_t *puts_out,
+                                 size_t *deletes_out, hv_error *err);
+
+/*
+ * Sets whether sink (every configured sink if NULL) withholds datasets
+ * with violations (takes effect at the next hv_store_publication_enqueue).
+ * hv_store_outbox_set_sinks resets it to 0 for the sinks it writes.
+ */
+int hv_store_outbox_set_withhold(hv_store *s, const char *sink, int withhold,
+                                 hv_error *err);
+
+/*
+ * Queues operation seq once more, as a new pending operation with the
+ * same sink, copy, identity and hash (an operator's resend; tests use it
+ * to send what a crash would resend). HV_ENOTFOUND for an unknown seq.
+ */
+int hv_store_outbox_requeue(hv_store *s, int64_t seq, hv_error *err);
 
 #endif

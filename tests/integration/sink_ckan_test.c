@@ -78,10 +78,12 @@ static void configure(fixture *f, const char *url, const char *token_env,
 
 static void name_of(int i, char out[HV_CKAN_NAME_MAX + 1])
 {
-  char key[64];
+  char identity[64];
 
-  snprintf(key, sizeof(key), "http://example.org/ds/%d", i);
-  hv_ckan_name("by-test", key, out);
+  /* Packages are named by the published identity: the normalised
+   * dct:identifier of the catalog's dataset i. */
+  snprintf(identity, sizeof(identity), "ds-%d", i);
+  hv_ckan_identity_name(identity, out);
 }
 
 /* Every dataset first..first+count-1 is an active package, created by

@@ -138,14 +138,11 @@ static int expect_dataset(const hv_dataset_row *row, void *payload)
 
   for (i = 0; i < row->payload_len; i++)
     triples += row->payload[i] == '\n';
-  hv_buf_addf(&iri, "urn:govharvest:%s:by-test/", x->prefix);
-  for (p = row->key; *p; p++) {
-    if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-        (*p >= '0' && *p <= '9') || strchr("-._~", *p))
-      hv_buf_addc(&iri, *p);
-    else
-      hv_buf_addf(&iri, "%%%02X", (unsigned char)*p);
-  }
+  /* Graphs are named by the published identity, the normalised
+   * dct:identifier "ds-N" of the catalog's dataset N. */
+  p = strrchr(row->key, '/');
+  assert_non_null(p);
+  hv_buf_addf(&iri, "urn:govharvest:%s:ds-%s", x->prefix, p + 1);
   hv_buf_reset(&x->query);
   hv_buf_addf(&x->query, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <%s> "
                          "{ ?s ?p ?o } }", iri.ptr);
@@ -189,7 +186,7 @@ static void assert_store_matches(hv_sink_catalog *c, const char *prefix,
   hv_buf_reset(&x.query);
   hv_buf_addf(&x.query,
               "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER "
-              "(STRSTARTS(STR(?g), \"urn:govharvest:%s:by-test/\")) }",
+              "(STRSTARTS(STR(?g), \"urn:govharvest:%s:ds-\")) }",
               prefix);
   select_into(x.query.ptr, &x.csv);
   assert_int_equal(rows(&x.csv), expected);
@@ -261,10 +258,7 @@ static void test_resend_is_idempotent(void **state)
                &err);
   HV_ASSERT_OK(hv_store_begin(c->store, &err), &err);
   for (i = 0; i < n; i++)
-    HV_ASSERT_OK(hv_store_outbox_enqueue(c->store, ops[i].source_id,
-                                         ops[i].source_name, ops[i].key,
-                                         HV_OUTBOX_PUT, ops[i].hash, &err),
-                 &err);
+    HV_ASSERT_OK(hv_store_outbox_requeue(c->store, ops[i].seq, &err), &err);
   HV_ASSERT_OK(hv_store_commit(c->store, &err), &err);
   hv_outbox_ops_free(ops, n);
   hv_sink_catalog_push(c, &st);
