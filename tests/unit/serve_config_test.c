@@ -149,7 +149,8 @@ static void config_reads_every_setting(void **state)
       "profiles = /usr/share/govharvest/profiles\n"
       "catalog = true\n"
       "catalog_page_size = 10\n"
-      "catalog_base = https://daten.example\n");
+      "catalog_base = https://daten.example\n"
+      "sinks = /etc/govharvest/sinks.conf\n");
   hv_serve_config cfg;
   hv_error err = HV_ERROR_INIT;
 
@@ -175,6 +176,7 @@ static void config_reads_every_setting(void **state)
   assert_int_equal(cfg.catalog, 1);
   assert_int_equal(cfg.catalog_page_size, 10);
   assert_string_equal(cfg.catalog_base, "https://daten.example");
+  assert_string_equal(cfg.sinks_path, "/etc/govharvest/sinks.conf");
   hv_serve_config_fini(&cfg);
   hv_test_rmtree(dir);
   hv_free(path);
@@ -200,6 +202,7 @@ static void config_errors_name_file_and_line(void **state)
       {"= 5\n", "1: a line has no key"},
       {"db =\n", "1: db has no value"},
       {"catalog_base = ftp://x\n", "1: catalog_base must be an http(s) URL"},
+      {"db = x\nsinks =\n", "2: sinks has no value"},
   };
   char *dir = hv_test_tmpdir();
   size_t i;
