@@ -15,7 +15,9 @@
  * sources (and their runs, volumes, audit rows) of its state: another
  * state's source answers 404 as if it did not exist, and creating a
  * source for another state is 403. Every change is written to the audit
- * table in the same transaction as the change itself.
+ * table in the same transaction as the change itself. The quality report
+ * of a state token is its own state's; the outbox, shared by all states,
+ * is for admin tokens only.
  */
 /* strptime */
 #define _XOPEN_SOURCE 700
