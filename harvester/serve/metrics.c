@@ -144,7 +144,8 @@ int hv__metrics_render(hv_server *srv, hv_buf *out, hv_error *err)
     }
   }
   if (hv_buf_addstr(out, "# HELP govharvest_datasets Datasets by state and "
-                         "lifecycle status.\n# TYPE govharvest_datasets gauge\n") < 0)
+                         "lifecycle status.\n"
+                         "# TYPE govharvest_datasets gauge\n") < 0)
     goto oom;
   for (i = 0; i < n_datasets; i++) {
     if (hv_buf_addstr(out, "govharvest_datasets{state=\"") < 0 ||

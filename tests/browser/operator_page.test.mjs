@@ -2,8 +2,8 @@
 // playwright-core): log in with a state token, check and register an
 // endpoint served on loopback, start a run and see its counts, the run
 // list, a run's errors and findings, the source's datasets with their
-// findings, the quality report and the volume chart. run.sh starts the daemon and the endpoint
-// and passes them in the environment:
+// findings, the quality report and the volume chart. run.sh starts the
+// daemon and the endpoint and passes them in the environment:
 //   GH_BASE    daemon base URL (http://127.0.0.1:PORT)
 //   GH_TOKEN   a state token, GH_STATE its state
 //   GH_SOURCE  first page of the loopback catalog
