@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "serve/serve.h"
+#include "sinks/sink.h"
 
 static const char serve_usage[] =
     "usage: govharvest serve --config FILE [--check-config]\n"
@@ -20,7 +21,8 @@ static const char serve_usage[] =
     "are committed), SIGHUP reloads FILE. The store is the config's 'db'\n"
     "(the global --db is not used).\n"
     "  --config FILE     settings (format: see deploy/govharvest.conf)\n"
-    "  --check-config    only check FILE and print its settings\n";
+    "  --check-config    only check FILE (and its sinks file) and print\n"
+    "                    its settings\n";
 
 int hv__cli_serve(cli_ctx *ctx, int argc, char **argv)
 {
@@ -62,6 +64,19 @@ int hv__cli_serve(cli_ctx *ctx, int argc, char **argv)
              cfg.schedules[i].cron);
     printf("jitter %d\nmax_concurrent_runs %d\n", cfg.jitter_seconds,
            cfg.max_concurrent_runs);
+    /* The sinks file is read at start, so its mistakes belong here. */
+    if (cfg.sinks_path) {
+      hv_sink_conf *sinks = NULL;
+      size_t n = 0;
+      if (hv_sink_conf_load(cfg.sinks_path, &sinks, &n, &err) < 0) {
+        fprintf(stderr, "govharvest: %s\n", err.msg);
+        hv_serve_config_fini(&cfg);
+        return HV_EXIT_USAGE;
+      }
+      for (i = 0; i < n; i++)
+        printf("sink %s %s\n", sinks[i].name, sinks[i].type);
+      hv_sink_confs_free(sinks, n);
+    }
     hv_serve_config_fini(&cfg);
     return HV_EXIT_OK;
   }

@@ -648,6 +648,27 @@ static char *dup_or_null(const char *s, int *oom)
   return copy;
 }
 
+/* Tells the harvest's page observer, if any, about a finished fetch. */
+static void notify_page(const page_job *pj, int status,
+                        const hv_fetch_result *result, const hv_error *ferr)
+{
+  const hv_harvest_opts *o = pj->job->h->opts;
+  hv_page_event e;
+
+  if (!o->on_page)
+    return;
+  e.source = pj->job->src->name;
+  e.state = pj->job->src->state;
+  e.url = pj->url;
+  e.status = result->status;
+  e.not_modified = result->not_modified;
+  e.error = status < 0 ? ferr->msg : NULL;
+  e.bytes = result->bytes;
+  e.attempts = result->attempts;
+  e.seconds = result->seconds;
+  o->on_page(&e, o->page_payload);
+}
+
 static void on_fetched(int status, const hv_fetch_result *result,
                        const hv_error *ferr, void *payload)
 {
@@ -655,6 +676,7 @@ static void on_fetched(int status, const hv_fetch_result *result,
   char cause[HV_ERROR_MSG_MAX];
   int oom = 0, rc;
 
+  notify_page(pj, status, result, ferr);
   pj->delta.requests = result->attempts;
   pj->delta.bytes = (int64_t)result->bytes;
   if (status < 0) {

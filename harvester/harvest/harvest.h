@@ -29,6 +29,31 @@
 
 #define HV_HARVEST_OPTS_VERSION 1
 
+/*
+ * One page fetch of a harvest, as the on_page observer sees it. Strings
+ * are borrowed for the duration of the call.
+ */
+typedef struct hv_page_event {
+  const char *source;  /* source name */
+  const char *state;   /* the source's state key */
+  const char *url;     /* page URL requested */
+  long status;         /* final HTTP status; 0 if no response */
+  int not_modified;    /* 1 for a 304 */
+  const char *error;   /* NULL, or why the fetch failed (no response) */
+  uint64_t bytes;      /* body bytes received over all attempts */
+  int attempts;        /* HTTP requests made, including retries */
+  double seconds;      /* wall time of the fetch, retries included */
+} hv_page_event;
+
+/*
+ * Observer of page fetches: called on the harvest's loop thread once per
+ * page fetch, as soon as the fetch ended (before the page is decoded),
+ * with payload as given in hv_harvest_opts. It must not block and must
+ * not call back into the harvest; a daemon running harvests on several
+ * threads synchronises what it collects itself.
+ */
+typedef void (*hv_page_observer)(const hv_page_event *e, void *payload);
+
 typedef struct hv_harvest_opts {
   unsigned version;
   hv_fetch_opts fetch;        /* network limits and policy */
@@ -41,11 +66,13 @@ typedef struct hv_harvest_opts {
                                  sources/); NULL: hv_assess_profiles_dir */
   int withhold_violations;    /* sinks skip datasets with violations;
                                  default 0: published with findings */
+  hv_page_observer on_page;   /* NULL, or called after each page fetch */
+  void *page_payload;         /* passed to on_page */
 } hv_harvest_opts;
 
 #define HV_HARVEST_OPTS_INIT \
   {HV_HARVEST_OPTS_VERSION, HV_FETCH_OPTS_INIT, 10000, 16, 0.20, 0, 0, \
-   NULL, 0}
+   NULL, 0, NULL, NULL}
 
 /* The outcome of one source in a run. */
 typedef struct hv_source_report {

@@ -15,7 +15,9 @@
  * sources (and their runs, volumes, audit rows) of its state: another
  * state's source answers 404 as if it did not exist, and creating a
  * source for another state is 403. Every change is written to the audit
- * table in the same transaction as the change itself.
+ * table in the same transaction as the change itself. The quality report
+ * of a state token is its own state's; the outbox, shared by all states,
+ * is for admin tokens only.
  */
 /* strptime */
 #define _XOPEN_SOURCE 700
@@ -42,6 +44,13 @@
 /* Runs listed per source and at most per request. */
 #define RUNS_DEFAULT 20
 #define RUNS_MAX 500
+
+/* Datasets per page of a source's findings, by default and at most. */
+#define FINDINGS_PAGE_DEFAULT 20
+#define FINDINGS_PAGE_MAX 200
+
+/* Rules shown in a run's findings summary. */
+#define RUN_TOP_RULES 5
 
 typedef struct req_ctx {
   hv_buf body;
@@ -750,6 +759,43 @@ static enum MHD_Result source_trigger(hv_server *srv, struct MHD_Connection *c,
 
 /* ---- runs, reports, audit ------------------------------------------------ */
 
+/*
+ * Adds the findings summary of run_id to its JSON: the datasets it
+ * wrote, counts by severity and the top rules.
+ */
+static int run_findings_add(hv_server *srv, json_t *run, int64_t run_id,
+                            hv_error *err)
+{
+  hv_run_findings f;
+  json_t *rules, *doc;
+  size_t i;
+  int rc;
+
+  uv_mutex_lock(&srv->api_mu);
+  rc = hv_store_run_findings(srv->api_store, run_id, RUN_TOP_RULES, &f, err);
+  uv_mutex_unlock(&srv->api_mu);
+  if (rc < 0)
+    return rc;
+  rules = json_array();
+  for (i = 0; i < f.n_rules; i++)
+    json_array_append_new(
+        rules, json_pack("{s:s, s:s, s:I, s:I}", "rule", f.rules[i].rule,
+                         "severity", f.rules[i].severity, "findings",
+                         (json_int_t)f.rules[i].findings, "datasets",
+                         (json_int_t)f.rules[i].datasets));
+  doc = json_pack("{s:I, s:I, s:I, s:{s:I, s:I, s:I}, s:o}", "datasets",
+                  (json_int_t)f.datasets, "with_violations",
+                  (json_int_t)f.with_violations, "with_warnings",
+                  (json_int_t)f.with_warnings, "by_severity", "violation",
+                  (json_int_t)f.violations, "warning",
+                  (json_int_t)f.warnings, "info", (json_int_t)f.infos,
+                  "top_rules", rules);
+  hv_run_findings_fini(&f);
+  if (!doc || json_object_set_new(run, "findings", doc) < 0)
+    return hv_error_oom(err);
+  return 0;
+}
+
 static enum MHD_Result runs_list(hv_server *srv, struct MHD_Connection *c,
                                  const who *w, const char *source,
                                  int64_t run_id)
@@ -785,6 +831,10 @@ static enum MHD_Result runs_list(hv_server *srv, struct MHD_Connection *c,
       return send_error(c, 404, "no run %" PRId64 "%s%s", run_id,
                         w->admin ? "" : " in state ",
                         w->admin ? "" : w->scope);
+    if (run_findings_add(srv, one, run_id, &err) < 0) {
+      json_decref(one);
+      return send_error(c, 500, "%s", err.msg);
+    }
     return send_json(c, 200, one);
   }
   arr = json_array();
@@ -861,6 +911,228 @@ static enum MHD_Result audit_list(hv_server *srv, struct MHD_Connection *c,
   }
   hv_audit_list_free(rows, n);
   return send_json(c, 200, json_pack("{s:o}", "audit", arr));
+}
+
+/*
+ * Reads the positive whole-number query argument name into *out (def if
+ * absent). Queues 400 and returns -1 when it is not one in 1..max.
+ */
+static int query_long(struct MHD_Connection *c, const char *name, long def,
+                      long max, long *out, enum MHD_Result *sent)
+{
+  const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+  char *end;
+
+  *out = def;
+  if (!v)
+    return 0;
+  *out = strtol(v, &end, 10);
+  if (!*v || *end || *out < 1 || *out > max) {
+    *sent = send_error(c, 400, "%s must be a number in 1..%ld, not '%.20s'",
+                       name, max, v);
+    return -1;
+  }
+  return 0;
+}
+
+/*
+ * The quality report as `govharvest report quality` computes it, per
+ * source and reporting state. A state token gets its own state's lines
+ * only; asking for another state is 403.
+ */
+static enum MHD_Result quality(hv_server *srv, struct MHD_Connection *c,
+                               const who *w)
+{
+  const char *state = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                  "state");
+  const char *source = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                   "source");
+  hv_quality_report rep;
+  hv_error err = HV_ERROR_INIT;
+  json_t *totals, *rules;
+  size_t i;
+  int rc;
+
+  if (state && !hv_state_valid(state))
+    return send_error(c, 400, "state must be 01..16 or bund, not '%.20s'",
+                      state);
+  if (!w->admin) {
+    if (state && strcmp(state, w->scope) != 0)
+      return send_error(c, 403, "a token of state %s sees only its own "
+                        "state's quality report", w->scope);
+    state = w->scope;
+  }
+  memset(&rep, 0, sizeof(rep));
+  uv_mutex_lock(&srv->api_mu);
+  rc = hv_store_report_quality(srv->api_store, source, state, &rep, &err);
+  uv_mutex_unlock(&srv->api_mu);
+  if (rc < 0)
+    return send_error(c, 500, "%s", err.msg);
+  totals = json_array();
+  rules = json_array();
+  for (i = 0; i < rep.n_totals; i++) {
+    const hv_quality_total *t = &rep.totals[i];
+    json_array_append_new(
+        totals, json_pack("{s:s, s:s, s:I, s:I, s:I}", "source", t->source,
+                          "state", t->state, "datasets",
+                          (json_int_t)t->datasets, "with_violations",
+                          (json_int_t)t->with_violations, "with_warnings",
+                          (json_int_t)t->with_warnings));
+  }
+  for (i = 0; i < rep.n_rows; i++) {
+    const hv_quality_row *r = &rep.rows[i];
+    json_array_append_new(
+        rules, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "source",
+                         r->source, "state", r->state, "rule", r->rule,
+                         "severity", r->severity, "findings",
+                         (json_int_t)r->findings, "datasets",
+                         (json_int_t)r->datasets));
+  }
+  hv_quality_report_free(&rep);
+  return send_json(c, 200, json_pack("{s:s?, s:s?, s:o, s:o}", "state",
+                                     state, "source", source, "totals",
+                                     totals, "rules", rules));
+}
+
+/* A source's datasets with findings, a page at a time, worst first. */
+static enum MHD_Result source_findings(hv_server *srv,
+                                      struct MHD_Connection *c, const who *w,
+                                      const char *name)
+{
+  hv_dataset_findings *rows = NULL;
+  hv_error err = HV_ERROR_INIT;
+  enum MHD_Result sent = MHD_NO;
+  hv_source src;
+  int64_t total = 0;
+  long page, size;
+  size_t n = 0, i, k;
+  json_t *arr;
+  int rc;
+
+  if (query_long(c, "page", 1, 1000000, &page, &sent) < 0 ||
+      query_long(c, "page_size", FINDINGS_PAGE_DEFAULT, FINDINGS_PAGE_MAX,
+                 &size, &sent) < 0)
+    return sent;
+  uv_mutex_lock(&srv->api_mu);
+  if (load_source(srv, c, w, name, &src, &sent) < 0) {
+    uv_mutex_unlock(&srv->api_mu);
+    return sent;
+  }
+  rc = hv_store_source_findings(srv->api_store, src.id,
+                                (size_t)(page - 1) * (size_t)size,
+                                (size_t)size, &rows, &n, &total, &err);
+  uv_mutex_unlock(&srv->api_mu);
+  hv_source_fini(&src);
+  if (rc < 0)
+    return send_error(c, 500, "%s", err.msg);
+  arr = json_array();
+  for (i = 0; i < n; i++) {
+    json_t *items = json_array();
+    for (k = 0; k < rows[i].n_items; k++) {
+      const hv_finding_row *f = &rows[i].items[k];
+      json_array_append_new(
+          items, json_pack("{s:s, s:s, s:s?, s:s, s:s?}", "rule", f->rule,
+                           "severity", f->severity, "predicate",
+                           f->predicate, "message", f->message,
+                           "message_de", f->message_de));
+    }
+    json_array_append_new(
+        arr, json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:I, s:o}", "key",
+                       rows[i].key, "uri", rows[i].uri, "identifier",
+                       rows[i].identifier, "violations",
+                       (json_int_t)rows[i].violations, "warnings",
+                       (json_int_t)rows[i].warnings, "run",
+                       (json_int_t)rows[i].run_id, "findings", items));
+  }
+  hv_dataset_findings_free(rows, n);
+  return send_json(c, 200, json_pack("{s:s, s:i, s:i, s:I, s:o}", "source",
+                                     name, "page", (int)page, "page_size",
+                                     (int)size, "total", (json_int_t)total,
+                                     "datasets", arr));
+}
+
+/*
+ * The outbox per configured sink and the last drain. The outbox is
+ * shared by every state's datasets, so it is for admin tokens only.
+ */
+static enum MHD_Result outbox(hv_server *srv, struct MHD_Connection *c,
+                              const who *w)
+{
+  hv_outbox_count *counts = NULL;
+  hv_error err = HV_ERROR_INIT;
+  hv_outbox_stats last;
+  char last_error[HV_ERROR_MSG_MAX];
+  int64_t last_at;
+  uint64_t drains;
+  size_t n = 0, i, k;
+  json_t *sinks;
+  int rc;
+
+  if (!w->admin)
+    return send_error(c, 403, "the outbox is shared by all states: it needs "
+                      "an admin token");
+  uv_mutex_lock(&srv->api_mu);
+  rc = hv_store_outbox_counts(srv->api_store, &counts, &n, &err);
+  uv_mutex_unlock(&srv->api_mu);
+  if (rc < 0)
+    return send_error(c, 500, "%s", err.msg);
+  uv_mutex_lock(&srv->mu);
+  last = srv->last_drain;
+  last_at = srv->last_drain_at;
+  drains = srv->drains;
+  snprintf(last_error, sizeof(last_error), "%s", srv->last_drain_error);
+  uv_mutex_unlock(&srv->mu);
+  sinks = json_array();
+  /* Configured sinks first (with zeros before their first operation),
+   * then sinks that only the store still knows. */
+  for (i = 0; i < srv->n_sinks; i++) {
+    const hv_outbox_count *cnt = NULL;
+    for (k = 0; k < n; k++) {
+      if (strcmp(counts[k].sink, srv->sinks[i].name) == 0)
+        cnt = &counts[k];
+    }
+    json_array_append_new(
+        sinks, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I}", "name",
+                         srv->sinks[i].name, "type", srv->sinks[i].type,
+                         "configured", 1, "pending",
+                         (json_int_t)(cnt ? cnt->pending : 0), "parked",
+                         (json_int_t)(cnt ? cnt->parked : 0), "done",
+                         (json_int_t)(cnt ? cnt->done : 0), "dropped",
+                         (json_int_t)(cnt ? cnt->dropped : 0),
+                         "oldest_pending",
+                         (json_int_t)(cnt ? cnt->oldest_pending : 0)));
+  }
+  for (k = 0; k < n; k++) {
+    int configured = 0;
+    for (i = 0; i < srv->n_sinks; i++)
+      configured |= strcmp(counts[k].sink, srv->sinks[i].name) == 0;
+    if (configured)
+      continue;
+    json_array_append_new(
+        sinks, json_pack("{s:s, s:n, s:b, s:I, s:I, s:I, s:I, s:I}", "name",
+                         counts[k].sink, "type", "configured", 0, "pending",
+                         (json_int_t)counts[k].pending, "parked",
+                         (json_int_t)counts[k].parked, "done",
+                         (json_int_t)counts[k].done, "dropped",
+                         (json_int_t)counts[k].dropped, "oldest_pending",
+                         (json_int_t)counts[k].oldest_pending));
+  }
+  hv_outbox_counts_free(counts, n);
+  return send_json(
+      c, 200,
+      json_pack("{s:o, s:I, s:o}", "sinks", sinks, "drains",
+                (json_int_t)drains, "last_drain",
+                last_at ? json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s?}",
+                                    "at", (json_int_t)last_at, "done",
+                                    (json_int_t)last.done, "failed",
+                                    (json_int_t)last.failed, "parked",
+                                    (json_int_t)last.parked, "left",
+                                    (json_int_t)last.left, "halted",
+                                    (json_int_t)last.halted, "error",
+                                    last_error[0] ? last_error
+                                    : last.message[0] ? last.message
+                                                      : NULL)
+                        : json_null()));
 }
 
 static enum MHD_Result check(hv_server *srv, struct MHD_Connection *c,
@@ -987,6 +1259,8 @@ static enum MHD_Result api(hv_server *srv, struct MHD_Connection *c,
       hv_source_fini(&src);
       return runs_list(srv, c, &w, name, 0);
     }
+    if (strcmp(rest, "/findings") == 0 && get)
+      return source_findings(srv, c, &w, name);
     return send_error(c, 404, "no such source path");
   }
   if (strcmp(path, "/api/check") == 0) {
@@ -1005,6 +1279,10 @@ static enum MHD_Result api(hv_server *srv, struct MHD_Connection *c,
   }
   if (strcmp(path, "/api/reports/volumes") == 0 && get)
     return volumes(srv, c, &w);
+  if (strcmp(path, "/api/reports/quality") == 0 && get)
+    return quality(srv, c, &w);
+  if (strcmp(path, "/api/outbox") == 0 && get)
+    return outbox(srv, c, &w);
   if (strcmp(path, "/api/audit") == 0 && get)
     return audit_list(srv, c, &w);
   return send_error(c, 404, "no API endpoint %.8s %.80s", method, path);

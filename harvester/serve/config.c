@@ -51,6 +51,7 @@ void hv_serve_config_fini(hv_serve_config *cfg)
   hv_free(cfg->default_cron);
   hv_free(cfg->profiles_dir);
   hv_free(cfg->catalog_base);
+  hv_free(cfg->sinks_path);
   for (i = 0; i < cfg->n_schedules; i++) {
     hv_free(cfg->schedules[i].source);
     hv_free(cfg->schedules[i].cron);
@@ -270,6 +271,8 @@ static int apply(hv_serve_config *cfg, const char *path, int line,
       BAD("catalog_base must be an http(s) URL, not '%.60s'", v);
     return set_str(&cfg->catalog_base, v, err);
   }
+  if (strcmp(key, "sinks") == 0)
+    return set_str(&cfg->sinks_path, v, err);
   BAD("unknown setting '%.60s'", key);
 #undef BAD
 #undef INT

@@ -18,6 +18,17 @@
  * from that run: missed runs are caught up once, not once per miss. At
  * most max_concurrent_runs run at once; a source never overlaps itself.
  *
+ * Page fetches: every run passes an observer (hv_harvest_opts.on_page)
+ * that runs on the run's own loop thread after each fetch; it adds the
+ * fetch's wall time to the harvest latency histogram under mu and logs
+ * a "page_fetched" line.
+ *
+ * Sinks: with `sinks = FILE` the run thread drains the outbox after its
+ * harvest, one drain at a time (drain_mu): two runs ending together
+ * would otherwise send the same pending operations twice. The drain
+ * sends every pending operation, not only the run's, so what an earlier
+ * drain left over goes out with the next run.
+ *
  * Shutdown: SIGTERM and SIGINT reach the runs' own loops too (libuv
  * delivers a signal to every loop watching it), where they cancel the
  * fetches in flight; the pages already decoded are committed and the
@@ -186,6 +197,69 @@ static void job_free(hv__run_job *job)
   hv_free(job);
 }
 
+/* The harvest's page observer: runs on a run thread's loop. */
+static void on_page(const hv_page_event *e, void *payload)
+{
+  hv_server *srv = payload;
+  int bad = e->error || (!e->not_modified && e->status != 200);
+
+  uv_mutex_lock(&srv->mu);
+  hv__histogram_add(&srv->page_seconds, e->seconds);
+  uv_mutex_unlock(&srv->mu);
+  hv__serve_log(bad ? "warn" : "info", "page_fetched",
+                json_pack("{s:s, s:s, s:s, s:i, s:b, s:I, s:i, s:f, s:s?}",
+                          "source", e->source, "state", e->state, "url",
+                          e->url, "status", (int)e->status, "not_modified",
+                          e->not_modified, "bytes", (json_int_t)e->bytes,
+                          "attempts", e->attempts, "seconds", e->seconds,
+                          "error", e->error));
+}
+
+/*
+ * Drains the outbox into the configured sinks after a run of source
+ * (run thread), unless the daemon is shutting down: then the operations
+ * stay pending for the next drain.
+ */
+static void drain_outbox(hv_server *srv, hv_store *store, const char *source)
+{
+  hv_outbox_opts opts = HV_OUTBOX_OPTS_INIT;
+  hv_outbox_stats st;
+  hv_error err = HV_ERROR_INIT;
+  int rc, draining;
+
+  uv_mutex_lock(&srv->drain_mu);
+  uv_mutex_lock(&srv->mu);
+  draining = srv->draining;
+  uv_mutex_unlock(&srv->mu);
+  if (draining) {
+    uv_mutex_unlock(&srv->drain_mu);
+    return;
+  }
+  memset(&st, 0, sizeof(st));
+  rc = hv_outbox_drain(store, srv->sinks, srv->n_sinks, &opts, &st, &err);
+  uv_mutex_lock(&srv->mu);
+  srv->drains++;
+  srv->last_drain_at = (int64_t)time(NULL);
+  srv->last_drain = st;
+  snprintf(srv->last_drain_error, sizeof(srv->last_drain_error), "%s",
+           rc < 0 ? err.msg : "");
+  uv_mutex_unlock(&srv->mu);
+  uv_mutex_unlock(&srv->drain_mu);
+  if (rc < 0)
+    hv__serve_log("error", "outbox_error",
+                  json_pack("{s:s, s:s}", "after", source, "cause", err.msg));
+  else
+    hv__serve_log(st.parked || st.halted || st.message[0] ? "warn" : "info",
+                  "outbox_drained",
+                  json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s?}", "after",
+                            source, "done", (json_int_t)st.done, "failed",
+                            (json_int_t)st.failed, "parked",
+                            (json_int_t)st.parked, "left",
+                            (json_int_t)st.left, "halted",
+                            (json_int_t)st.halted, "message",
+                            st.message[0] ? st.message : NULL));
+}
+
 static void run_thread(void *arg)
 {
   hv__run_job *job = arg;
@@ -196,6 +270,11 @@ static void run_thread(void *arg)
   if (job->rc == 0)
     job->rc = hv_harvest_run(store, &job->src, 1, &job->opts, &job->reports,
                              &job->err);
+  /* A failed or held run may still have queued changes (pages that went
+   * through), so every run that could be carried out is followed by a
+   * drain. */
+  if (job->rc == 0 && srv->n_sinks > 0)
+    drain_outbox(srv, store, job->src.name);
   hv_store_close(store);
   uv_mutex_lock(&srv->mu);
   job->next = srv->done;
@@ -230,6 +309,8 @@ static void start_run(hv_server *srv, const char *name, const char *trigger)
   job->db_path = hv_strdup(srv->cfg.db_path);
   job->profiles_dir = hv_strdup(hv_assess_profiles_dir(srv->cfg.profiles_dir));
   job->opts.profiles_dir = job->profiles_dir;
+  job->opts.on_page = on_page;
+  job->opts.page_payload = srv;
   listed = job->db_path && job->profiles_dir &&
            hv__names_add(&srv->running, name) == 0;
   if (listed)
@@ -610,22 +691,27 @@ static void on_hup(uv_signal_t *h, int signum)
       fresh.listen_port != srv->cfg.listen_port ||
       fresh.api_threads != srv->cfg.api_threads ||
       fresh.connection_timeout != srv->cfg.connection_timeout ||
-      !same_or_both_null(fresh.profiles_dir, srv->cfg.profiles_dir))
+      !same_or_both_null(fresh.profiles_dir, srv->cfg.profiles_dir) ||
+      !same_or_both_null(fresh.sinks_path, srv->cfg.sinks_path))
     hv__serve_log("warn", "reload_partial",
                   json_pack("{s:s}", "note",
-                            "db, listen, api_threads, connection_timeout "
-                            "and profiles take effect after a restart"));
+                            "db, listen, api_threads, connection_timeout, "
+                            "profiles and sinks take effect after a "
+                            "restart"));
   /* Keep what only a restart can change, so the settings shown are the
    * ones in force. The HTTP threads read srv->cfg under mu, so every
    * write to it happens under mu too. */
   hv_free(fresh.db_path);
   hv_free(fresh.listen_host);
   hv_free(fresh.profiles_dir);
+  hv_free(fresh.sinks_path);
   uv_mutex_lock(&srv->mu);
   fresh.db_path = srv->cfg.db_path;
   fresh.listen_host = srv->cfg.listen_host;
   fresh.profiles_dir = srv->cfg.profiles_dir;
+  fresh.sinks_path = srv->cfg.sinks_path;
   srv->cfg.db_path = srv->cfg.listen_host = srv->cfg.profiles_dir = NULL;
+  srv->cfg.sinks_path = NULL;
   fresh.listen_port = srv->cfg.listen_port;
   fresh.api_threads = srv->cfg.api_threads;
   fresh.connection_timeout = srv->cfg.connection_timeout;
@@ -639,6 +725,31 @@ static void on_hup(uv_signal_t *h, int signum)
 }
 
 /* ---- main ------------------------------------------------------------ */
+
+/*
+ * Reads the sinks file, if the configuration names one, and tells the
+ * store which sinks operations are queued for. Without one the set is
+ * emptied, as `govharvest run` does without a sink configuration, so
+ * runs queue nothing that no drain would send.
+ */
+static int load_sinks(hv_server *srv, hv_error *err)
+{
+  const char **names = NULL;
+  size_t i;
+  int rc;
+
+  if (srv->cfg.sinks_path &&
+      (rc = hv_sink_conf_load(srv->cfg.sinks_path, &srv->sinks,
+                              &srv->n_sinks, err)) < 0)
+    return rc;
+  if (srv->n_sinks && !(names = hv_calloc(srv->n_sinks, sizeof(*names))))
+    return hv_error_oom(err);
+  for (i = 0; i < srv->n_sinks; i++)
+    names[i] = srv->sinks[i].name;
+  rc = hv_store_outbox_set_sinks(srv->sched_store, names, srv->n_sinks, err);
+  hv_free(names);
+  return rc;
+}
 
 int hv_serve_main(const char *config_path, hv_error *err)
 {
@@ -654,13 +765,15 @@ int hv_serve_main(const char *config_path, hv_error *err)
     rc = hv_error_oom(err);
     goto cleanup;
   }
-  if (uv_mutex_init(&srv->mu) != 0 || uv_mutex_init(&srv->api_mu) != 0) {
+  if (uv_mutex_init(&srv->mu) != 0 || uv_mutex_init(&srv->api_mu) != 0 ||
+      uv_mutex_init(&srv->drain_mu) != 0) {
     rc = hv_error_set(err, HV_ENOMEM, "cannot create mutexes");
     goto cleanup;
   }
   mu_ready = 1;
   if ((rc = hv_store_open(&srv->sched_store, srv->cfg.db_path, err)) < 0 ||
-      (rc = hv_store_open(&srv->api_store, srv->cfg.db_path, err)) < 0)
+      (rc = hv_store_open(&srv->api_store, srv->cfg.db_path, err)) < 0 ||
+      (rc = load_sinks(srv, err)) < 0)
     goto cleanup;
   /* The endpoint check assesses samples as a run would; the runs load
    * their own copy (with each source's file) in their threads. */
@@ -695,10 +808,10 @@ int hv_serve_main(const char *config_path, hv_error *err)
   refresh_sources(srv);
   uv_timer_start(&srv->tick, on_tick, 1000, 1000);
   hv__serve_log("info", "listening",
-                json_pack("{s:s, s:i, s:s, s:i}", "host",
+                json_pack("{s:s, s:i, s:s, s:i, s:i}", "host",
                           srv->cfg.listen_host, "port", (int)srv->port, "db",
-                          srv->cfg.db_path, "sources",
-                          (int)srv->n_entries));
+                          srv->cfg.db_path, "sources", (int)srv->n_entries,
+                          "sinks", (int)srv->n_sinks));
   uv_run(&srv->loop, UV_RUN_DEFAULT);
   rc = 0;
 
@@ -719,7 +832,9 @@ cleanup:
   if (mu_ready) {
     uv_mutex_destroy(&srv->mu);
     uv_mutex_destroy(&srv->api_mu);
+    uv_mutex_destroy(&srv->drain_mu);
   }
+  hv_sink_confs_free(srv->sinks, srv->n_sinks);
   hv_serve_config_fini(&srv->cfg);
   hv_free(srv->config_path);
   hv_free(srv);

@@ -30,6 +30,8 @@
  *   catalog = no                     # serve /catalog (Hydra-paged)
  *   catalog_page_size = 100
  *   catalog_base = http://127.0.0.1:8080   # absolute base for page IRIs
+ *   sinks = /etc/govharvest/sinks.conf  # sink sections (sinks/README.md);
+ *                                # the outbox is drained after each run
  *
  * A source's cron comes from schedule.NAME in the file, else the one
  * stored with the source through the API, else the default.
@@ -103,6 +105,9 @@ typedef struct hv_serve_config {
   int catalog;               /* serve /catalog; default 0 */
   int catalog_page_size;     /* default 100 */
   char *catalog_base;        /* NULL: http://HOST:PORT */
+  char *sinks_path;          /* NULL: no sinks; else the sink
+                                configuration file, read at start (a
+                                restart takes a new one) */
 } hv_serve_config;
 
 /* Fills cfg with the defaults above (strings owned by cfg). */

@@ -19,7 +19,9 @@
 #include <uv.h>
 
 #include "map/profile.h"
+#include "outbox/sender.h"
 #include "serve/serve.h"
+#include "sinks/sink.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -56,6 +58,12 @@ typedef struct hv_server {
   struct MHD_Daemon *mhd;
   uint16_t port;              /* the port bound */
   hv_profile *profile;        /* NULL without a profile; read-only */
+  hv_sink_conf *sinks;        /* cfg.sinks_path's sinks, read at start;
+                                 read-only afterwards */
+  size_t n_sinks;
+  uv_mutex_t drain_mu;        /* one outbox drain at a time: two runs
+                                 ending together must not send the same
+                                 operations twice */
   void *catalog_world;        /* raptor world of the served catalog,
                                  under api_mu; created on first use */
 
@@ -68,7 +76,12 @@ typedef struct hv_server {
   uint64_t runs_finished[4];  /* ok, failed, held, error */
   hv__histogram run_seconds;  /* whole runs */
   hv__histogram fetch_seconds; /* endpoint checks' page fetches */
+  hv__histogram page_seconds; /* harvests' page fetches (on_page) */
   int64_t started_at;
+  uint64_t drains;            /* outbox drains since start-up */
+  int64_t last_drain_at;      /* unix seconds of the last drain, or 0 */
+  hv_outbox_stats last_drain; /* what it did */
+  char last_drain_error[HV_ERROR_MSG_MAX]; /* why it could not run, or "" */
 
   struct hv__sched_entry *entries; /* loop thread only */
   size_t n_entries;

@@ -999,4 +999,75 @@ int hv_store_outbox_set_withhold(hv_store *s, const char *sink, int withhold,
  */
 int hv_store_outbox_requeue(hv_store *s, int64_t seq, hv_error *err);
 
+/* ---- the daemon's views (store/serve_stats.c) -------------------------- */
+
+/*
+ * Datasets by state and lifecycle status for /metrics: label1 the
+ * source's state, label2 "active", "superseded", "quarantined" or
+ * "deleted" (a copy stored since the last resolve counts as active, one
+ * no longer delivered as deleted), value[0] the count. Free with hv_free.
+ */
+int hv_store_metric_lifecycle(hv_store *s, hv_metric_row **out,
+                              size_t *n_out, hv_error *err);
+
+/* One rule's findings among a run's datasets. */
+typedef struct hv_rule_count {
+  char *rule;
+  char severity[12]; /* the rule's highest severity seen */
+  int64_t findings;
+  int64_t datasets;  /* datasets with at least one of them */
+} hv_rule_count;
+
+/*
+ * The findings of the datasets a run wrote (stored new or changed, and
+ * still active with those findings: a later run that rewrites a dataset
+ * takes its findings over).
+ */
+typedef struct hv_run_findings {
+  int64_t datasets;        /* datasets the run wrote */
+  int64_t with_violations; /* of them, with a violation */
+  int64_t with_warnings;   /* of them, with a warning */
+  int64_t violations, warnings, infos; /* findings by severity */
+  hv_rule_count *rules;    /* top rules: violations first, then count */
+  size_t n_rules;
+} hv_run_findings;
+
+/*
+ * Fills *out (release with hv_run_findings_fini) with the summary of
+ * run_id and at most top rules. A run without datasets gives zeros.
+ */
+int hv_store_run_findings(hv_store *s, int64_t run_id, size_t top,
+                          hv_run_findings *out, hv_error *err);
+void hv_run_findings_fini(hv_run_findings *f); /* NULL-safe */
+
+/* One stored finding as the daemon lists it. */
+typedef struct hv_finding_row {
+  char *rule;
+  char severity[12];
+  char *predicate;  /* NULL if none */
+  char *message;
+  char *message_de; /* NULL if none */
+} hv_finding_row;
+
+/* An active dataset with its findings. */
+typedef struct hv_dataset_findings {
+  char *key, *uri, *identifier; /* uri, identifier NULL if absent */
+  int64_t violations, warnings;
+  int64_t run_id;               /* run that wrote it (changed_run) */
+  hv_finding_row *items;
+  size_t n_items;
+} hv_dataset_findings;
+
+/*
+ * The active datasets of source_id that have findings, worst first
+ * (violations, warnings, then key), skipping offset and returning at
+ * most limit, with *total_out the number of all of them. Free *out with
+ * hv_dataset_findings_free.
+ */
+int hv_store_source_findings(hv_store *s, int64_t source_id, size_t offset,
+                             size_t limit, hv_dataset_findings **out,
+                             size_t *n_out, int64_t *total_out,
+                             hv_error *err);
+void hv_dataset_findings_free(hv_dataset_findings *d, size_t n);
+
 #endif

@@ -1,8 +1,9 @@
 // The operator page in a real headless Chromium (Debian's, driven by
 // playwright-core): log in with a state token, check and register an
 // endpoint served on loopback, start a run and see its counts, the run
-// list and the volume chart. run.sh starts the daemon and the endpoint
-// and passes them in the environment:
+// list, a run's errors and findings, the source's datasets with their
+// findings, the quality report and the volume chart. run.sh starts the
+// daemon and the endpoint and passes them in the environment:
 //   GH_BASE    daemon base URL (http://127.0.0.1:PORT)
 //   GH_TOKEN   a state token, GH_STATE its state
 //   GH_SOURCE  first page of the loopback catalog
@@ -117,7 +118,53 @@ try {
                  /^2 fetched, 0 not modified, 0 failed$/);
     await run.click();
     await page.waitForSelector('#run-detail h3');
-    assert.match(await page.textContent('#run-detail'), /No errors\./);
+    assert.match(await page.textContent('#run-detail .run-error'),
+                 /^No errors\.$/);
+  });
+
+  await step('a run\'s view shows the findings of the datasets it wrote',
+    async () => {
+      // The loopback catalog's datasets have a title and nothing else, so
+      // the check stage finds what DCAT-AP.de requires and they lack.
+      const summary = await page.textContent('#run-detail .run-findings');
+      const m = summary.match(/^(\d+) datasets written, (\d+) with violations/);
+      assert.ok(m, summary);
+      assert.equal(Number(m[1]), datasets);
+      assert.ok(Number(m[2]) > 0, summary);
+      const rules = page.locator('#run-rules li');
+      assert.ok(await rules.count() > 0);
+      assert.match(await rules.first().getAttribute('data-rule'),
+                   /^(check|map)\./);
+      assert.match(await rules.first().textContent(),
+                   /^violation \[.+\] \d+ findings in \d+ datasets$/);
+    });
+
+  await step('the source\'s datasets are listed with their findings, paged',
+    async () => {
+      await page.click('#show-findings');
+      await page.waitForSelector('#findings-list .findings-total');
+      assert.match(await page.textContent('#findings-list .findings-total'),
+                   new RegExp(`^${datasets} datasets with findings, ` +
+                              'page 1 of 1\\.$'));
+      const rows = page.locator('#findings-list tr[data-key]');
+      assert.equal(await rows.count(), datasets);
+      const first = rows.first();
+      assert.match(await first.locator('td').first().textContent(),
+                   /^http:\/\/daten\.example\/ds\/\d$/);
+      assert.ok(await first.locator('li.finding-violation').count() > 0);
+      if (shots) await page.screenshot({ path: path.join(shots, 'run.png'),
+                                         fullPage: true });
+    });
+
+  await step('the quality report shows the state\'s source', async () => {
+    const row = page.locator('#quality tr[data-source="browser-src"]');
+    await page.reload();
+    await page.waitForSelector('#main', { state: 'visible' });
+    await row.waitFor();
+    assert.equal(await row.locator('td').nth(1).textContent(), state);
+    assert.equal(await row.locator('.q-datasets').textContent(),
+                 String(datasets));
+    assert.ok(Number(await row.locator('.q-violations').textContent()) > 0);
   });
 
   await step('volumes are drawn as a chart', async () => {

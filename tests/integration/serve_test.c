@@ -6,7 +6,10 @@
  * private URLs), checks, triggered runs with their counts, metrics,
  * volumes, the audit trail, the served catalog with validators, catch-up
  * of missed runs, reload on SIGHUP, a slow client that must not hold up
- * others, and a clean stop on SIGTERM.
+ * others, and a clean stop on SIGTERM. The daemon has a files sink, so
+ * every run is followed by an outbox drain that writes the catalog; a
+ * run's view carries its findings, and the quality report, a source's
+ * findings and the outbox have endpoints of their own.
  *
  * The tests run in order against one daemon (a group fixture).
  */
@@ -197,9 +200,10 @@ static void write_config(int allow_loopback, const char *extra)
            "profiles = %s/profiles\n"
            "catalog = yes\n"
            "catalog_page_size = 2\n"
+           "sinks = %s/sinks.conf\n"
            "%s",
            F.db, (unsigned)F.port, allow_loopback ? "yes" : "no",
-           HV_SOURCE_DIR, extra ? extra : "");
+           HV_SOURCE_DIR, F.dir, extra ? extra : "");
   write_text(F.conf, text);
 }
 
@@ -390,6 +394,17 @@ static int group_setup(void **state)
                    SQLITE_OK);
   sqlite3_close(db);
 
+  /* The files sink writes the published catalog into DIR/export. */
+  snprintf(args, sizeof(args), "%s/export", F.dir);
+  assert_int_equal(mkdir(args, 0755), 0);
+  {
+    char path[700], text[1000];
+    snprintf(path, sizeof(path), "%s/sinks.conf", F.dir);
+    snprintf(text, sizeof(text),
+             "[sink export]\ntype = files\ndir = %s\npage_size = 2\n",
+             args);
+    write_text(path, text);
+  }
   F.port = free_port();
   write_config(1, NULL);
   start_daemon();
@@ -618,6 +633,227 @@ static void a_state_registers_checks_and_runs_its_source(void **state)
   json_decref(run);
   assert_true(wait_log("\"event\":\"run_finished\"", 5));
   assert_true(wait_log("\"msg\":\"source be-open: page ", 5));
+  /* Each page fetch is its own JSON line, from the harvest's observer:
+   * two of this run, two of the catch-up run before. */
+  {
+    char needle[400];
+    snprintf(needle, sizeof(needle),
+             "{\"source\":\"be-open\",\"state\":\"11\",\"url\":\"%s?page=2\","
+             "\"status\":200,\"not_modified\":false,\"bytes\":",
+             F.src_url);
+    assert_true(wait_log(needle, 5));
+    assert_int_equal(log_count("\"event\":\"page_fetched\"}"), 4);
+  }
+}
+
+/* One integer from the store, read behind the daemon's back. */
+static long long db_int(const char *sql)
+{
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  long long v;
+
+  assert_int_equal(sqlite3_open(F.db, &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+/* GETs path with token, expects 200 and returns the JSON body. */
+static json_t *get_json(const char *path, const char *token)
+{
+  reply r;
+  json_t *doc;
+
+  http(&r, "GET", path, token, NULL, NULL);
+  if (r.status != 200)
+    fail_msg("GET %s: %ld %s", path, r.status, r.body.ptr);
+  doc = json_of(&r);
+  reply_fini(&r);
+  return doc;
+}
+
+static void a_runs_view_shows_its_findings(void **state)
+{
+  char path[100];
+  json_t *runs, *run, *f, *rule;
+  json_int_t id, sum = 0;
+  size_t i;
+  long long stored;
+  reply r;
+
+  (void)state;
+  runs = get_json("/api/sources/be-open/runs?limit=1", F.tok11);
+  id = json_integer_value(
+      json_object_get(json_array_get(json_object_get(runs, "runs"), 0), "id"));
+  json_decref(runs);
+  assert_true(id > 0);
+  snprintf(path, sizeof(path), "/api/runs/%lld", (long long)id);
+  run = get_json(path, F.tok11);
+  f = json_object_get(run, "findings");
+  assert_non_null(f);
+  /* The run wrote all five datasets; each came with findings. */
+  assert_int_equal(json_integer_value(json_object_get(f, "datasets")),
+                   DATASETS_P1 + DATASETS_P2);
+  stored = db_int("SELECT count(*) FROM finding f JOIN dataset d ON d.id ="
+                  " f.dataset_id JOIN source s ON s.id = d.source_id"
+                  " WHERE s.name = 'be-open'");
+  assert_true(stored > 0);
+  json_t *sev = json_object_get(f, "by_severity");
+  assert_int_equal(json_integer_value(json_object_get(sev, "violation")) +
+                       json_integer_value(json_object_get(sev, "warning")) +
+                       json_integer_value(json_object_get(sev, "info")),
+                   stored);
+  assert_int_equal(
+      json_integer_value(json_object_get(f, "with_violations")),
+      db_int("SELECT count(*) FROM dataset d JOIN source s ON s.id ="
+             " d.source_id WHERE s.name = 'be-open' AND d.violations > 0"));
+  assert_true(json_array_size(json_object_get(f, "top_rules")) > 0);
+  json_array_foreach(json_object_get(f, "top_rules"), i, rule) {
+    assert_true(json_string_length(json_object_get(rule, "rule")) > 0);
+    assert_true(json_integer_value(json_object_get(rule, "datasets")) <=
+                DATASETS_P1 + DATASETS_P2);
+    sum += json_integer_value(json_object_get(rule, "findings"));
+  }
+  assert_true(sum > 0 && sum <= stored);
+  json_decref(run);
+  /* Another state's token does not see the run at all. */
+  http(&r, "GET", path, F.tok05, NULL, NULL);
+  expect(&r, 404, "no run");
+}
+
+static void a_sources_findings_are_paged(void **state)
+{
+  json_t *p1, *p3, *ds, *item;
+  const char *first_key;
+  size_t i;
+  reply r;
+
+  (void)state;
+  p1 = get_json("/api/sources/be-open/findings?page_size=2", F.tok11);
+  assert_int_equal(json_integer_value(json_object_get(p1, "total")),
+                   DATASETS_P1 + DATASETS_P2);
+  assert_int_equal(json_array_size(json_object_get(p1, "datasets")), 2);
+  ds = json_array_get(json_object_get(p1, "datasets"), 0);
+  first_key = json_string_value(json_object_get(ds, "key"));
+  assert_non_null(first_key);
+  assert_contains(json_string_value(json_object_get(ds, "uri")),
+                  "http://daten.example/ds/");
+  assert_true(json_array_size(json_object_get(ds, "findings")) > 0);
+  json_array_foreach(json_object_get(ds, "findings"), i, item) {
+    assert_true(json_string_length(json_object_get(item, "rule")) > 0);
+    assert_true(json_string_length(json_object_get(item, "message")) > 0);
+  }
+  /* The last page holds the fifth dataset, none seen before. */
+  p3 = get_json("/api/sources/be-open/findings?page_size=2&page=3",
+                F.tok11);
+  assert_int_equal(json_array_size(json_object_get(p3, "datasets")), 1);
+  assert_string_not_equal(
+      json_string_value(json_object_get(
+          json_array_get(json_object_get(p3, "datasets"), 0), "key")),
+      first_key);
+  json_decref(p3);
+  json_decref(p1);
+  http(&r, "GET", "/api/sources/be-open/findings?page=0", F.tok11, NULL,
+       NULL);
+  expect(&r, 400, "page must be a number in 1..");
+  http(&r, "GET", "/api/sources/be-open/findings?page_size=9999", F.tok11,
+       NULL, NULL);
+  expect(&r, 400, "page_size must be a number in 1..200");
+  http(&r, "GET", "/api/sources/be-open/findings", F.tok05, NULL, NULL);
+  expect(&r, 404, "no source named 'be-open' in state 05");
+}
+
+static void quality_report_is_scoped_by_token(void **state)
+{
+  json_t *doc, *row;
+  json_int_t findings = 0;
+  size_t i;
+  reply r;
+
+  (void)state;
+  doc = get_json("/api/reports/quality", F.tok11);
+  assert_string_equal(json_string_value(json_object_get(doc, "state")),
+                      "11");
+  assert_true(json_array_size(json_object_get(doc, "totals")) > 0);
+  json_array_foreach(json_object_get(doc, "totals"), i, row)
+    assert_string_equal(json_string_value(json_object_get(row, "state")),
+                        "11");
+  json_array_foreach(json_object_get(doc, "rules"), i, row) {
+    assert_string_equal(json_string_value(json_object_get(row, "state")),
+                        "11");
+    assert_string_equal(json_string_value(json_object_get(row, "source")),
+                        "be-open");
+    findings += json_integer_value(json_object_get(row, "findings"));
+  }
+  /* The same numbers as the store holds for the source's datasets. */
+  assert_int_equal(findings,
+                   db_int("SELECT count(*) FROM finding f JOIN dataset d"
+                          " ON d.id = f.dataset_id JOIN source s ON s.id ="
+                          " d.source_id WHERE s.name = 'be-open'"
+                          " AND d.status = 'active'"));
+  json_decref(doc);
+  http(&r, "GET", "/api/reports/quality?state=05", F.tok11, NULL, NULL);
+  expect(&r, 403, "sees only its own state");
+  http(&r, "GET", "/api/reports/quality?state=99", F.admin, NULL, NULL);
+  expect(&r, 400, "state must be 01..16 or bund");
+  /* The admin sees every state, or one it asks for. */
+  doc = get_json("/api/reports/quality?state=05", F.admin);
+  assert_true(json_array_size(json_object_get(doc, "totals")) > 0);
+  json_array_foreach(json_object_get(doc, "totals"), i, row)
+    assert_string_equal(json_string_value(json_object_get(row, "source")),
+                        "catchup");
+  json_decref(doc);
+  doc = get_json("/api/reports/quality", F.admin);
+  assert_true(json_array_size(json_object_get(doc, "totals")) >= 2);
+  json_decref(doc);
+}
+
+static void the_outbox_is_drained_after_each_run(void **state)
+{
+  char path[700];
+  json_t *doc, *sink;
+  char *nt;
+  reply r;
+  int k;
+
+  (void)state;
+  assert_true(wait_log("{\"after\":\"be-open\",\"done\":", 5));
+  assert_true(log_count("\"event\":\"outbox_drained\"}") >= 2);
+  /* The files sink wrote the published catalog with the harvested
+   * datasets. */
+  snprintf(path, sizeof(path), "%s/export/catalog.nt", F.dir);
+  nt = hv_test_read_file(path, NULL);
+  assert_non_null(nt);
+  for (k = 0; k < DATASETS_P1 + DATASETS_P2; k++) {
+    char iri[80];
+    snprintf(iri, sizeof(iri), "<http://daten.example/ds/%d>", k);
+    assert_contains(nt, iri);
+  }
+  hv_free(nt);
+  doc = get_json("/api/outbox", F.admin);
+  sink = json_array_get(json_object_get(doc, "sinks"), 0);
+  assert_non_null(sink);
+  assert_string_equal(json_string_value(json_object_get(sink, "name")),
+                      "export");
+  assert_string_equal(json_string_value(json_object_get(sink, "type")),
+                      "files");
+  assert_int_equal(json_integer_value(json_object_get(sink, "pending")), 0);
+  assert_int_equal(json_integer_value(json_object_get(sink, "parked")), 0);
+  assert_int_equal(
+      json_integer_value(json_object_get(sink, "done")),
+      db_int("SELECT count(*) FROM outbox WHERE sink = 'export'"
+             " AND state = 'done'"));
+  assert_true(json_integer_value(json_object_get(sink, "done")) > 0);
+  assert_true(json_integer_value(json_object_get(doc, "drains")) >= 2);
+  assert_true(json_is_object(json_object_get(doc, "last_drain")));
+  json_decref(doc);
+  http(&r, "GET", "/api/outbox", F.tok11, NULL, NULL);
+  expect(&r, 403, "needs an admin token");
 }
 
 static void another_states_sources_stay_hidden(void **state)
@@ -848,13 +1084,27 @@ static void metrics_count_runs_pages_and_datasets(void **state)
                               "outcome=\"fetched\"} 2\n");
   assert_contains(r.body.ptr, "govharvest_pages_total{source=\"be-open\","
                               "outcome=\"failed\"} 0\n");
-  assert_contains(r.body.ptr, "govharvest_datasets{state=\"11\","
-                              "status=\"active\"} 5\n");
+  /* Both sources deliver the same five datasets: the copies of the
+   * source that came first stay active, the later ones are superseded. */
   assert_contains(r.body.ptr, "govharvest_datasets{state=\"05\","
                               "status=\"active\"} 5\n");
+  assert_contains(r.body.ptr, "govharvest_datasets{state=\"11\","
+                              "status=\"superseded\"} 5\n");
+  assert_contains(r.body.ptr, "govharvest_outbox_depth{sink=\"export\","
+                              "state=\"pending\"} 0\n");
+  assert_contains(r.body.ptr, "govharvest_outbox_depth{sink=\"export\","
+                              "state=\"parked\"} 0\n");
+  assert_contains(r.body.ptr, "\ngovharvest_daemon_outbox_drains_total 2\n");
+  /* Four harvest page fetches so far (two runs of two pages), each in
+   * the histogram; the endpoint check's fetch is counted apart. */
+  assert_contains(r.body.ptr, "govharvest_fetch_duration_seconds_bucket{"
+                              "kind=\"harvest\",le=\"+Inf\"} 4\n");
+  assert_contains(r.body.ptr, "govharvest_fetch_duration_seconds_count{"
+                              "kind=\"harvest\"} 4\n");
+  assert_contains(r.body.ptr, "govharvest_fetch_duration_seconds_count{"
+                              "kind=\"check\"} ");
   assert_contains(r.body.ptr,
                   "govharvest_daemon_runs_finished_total{status=\"ok\"} 2\n");
-  assert_contains(r.body.ptr, "govharvest_fetch_duration_seconds_count ");
   expect(&r, 200, "govharvest_run_duration_seconds_count 2\n");
 }
 
@@ -1127,6 +1377,27 @@ static void bad_config_is_refused_with_file_and_line(void **state)
   assert_contains(err, "bad.conf:2: cron '0 25 * * *': hour 25 is out of "
                        "range 0-23");
   hv_free(err);
+  /* A sinks file with a mistake is refused by the check and at start,
+   * naming the sinks file and line. */
+  snprintf(path, sizeof(path), "%s/badsinks.conf", F.dir);
+  write_text(path, "[sink export]\ntype = files\npassword = x\n");
+  snprintf(path, sizeof(path), "%s/bad2.conf", F.dir);
+  snprintf(args, sizeof(args),
+           "db = %s/other.db\nlisten = 127.0.0.1:0\nsinks = %s/badsinks.conf\n",
+           F.dir, F.dir);
+  write_text(path, args);
+  snprintf(args, sizeof(args), "serve --config %s --check-config", path);
+  assert_int_equal(gh(NULL, 0, args), 2);
+  snprintf(path, sizeof(path), "%s/cmd.err", F.dir);
+  err = hv_test_read_file(path, NULL);
+  assert_contains(err, "badsinks.conf:3:");
+  hv_free(err);
+  snprintf(args, sizeof(args), "serve --config %s/bad2.conf", F.dir);
+  assert_int_equal(gh(NULL, 0, args), 2);
+  snprintf(path, sizeof(path), "%s/cmd.err", F.dir);
+  err = hv_test_read_file(path, NULL);
+  assert_contains(err, "badsinks.conf:3:");
+  hv_free(err);
   snprintf(args, sizeof(args), "serve --config %s/none.conf", F.dir);
   assert_int_equal(gh(NULL, 0, args), 1);
   snprintf(args, sizeof(args), "token create --state 17");
@@ -1143,6 +1414,10 @@ int main(void)
       cmocka_unit_test(a_revoked_token_stops_working),
       cmocka_unit_test(catch_up_runs_once_after_downtime),
       cmocka_unit_test(a_state_registers_checks_and_runs_its_source),
+      cmocka_unit_test(a_runs_view_shows_its_findings),
+      cmocka_unit_test(a_sources_findings_are_paged),
+      cmocka_unit_test(quality_report_is_scoped_by_token),
+      cmocka_unit_test(the_outbox_is_drained_after_each_run),
       cmocka_unit_test(another_states_sources_stay_hidden),
       cmocka_unit_test(bad_bodies_get_clear_errors),
       cmocka_unit_test(oversized_bodies_are_refused),

@@ -1,7 +1,9 @@
 /*
  * Unit tests for the daemon's cron expressions and configuration file
  * (harvester/serve/cron.c, config.c): what parses, what is refused with
- * which message, and when an expression fires next.
+ * which message, and when an expression fires next; and the metrics page
+ * (metrics.c) rendered from a real store with queued sink operations and
+ * known latency observations.
  */
 #include "tools/hvtest.h"
 
@@ -10,6 +12,7 @@
 #include <time.h>
 
 #include "serve/serve.h"
+#include "serve/serve_int.h"
 #include "util/alloc.h"
 
 /* Unix seconds of a UTC calendar time. */
@@ -149,7 +152,8 @@ static void config_reads_every_setting(void **state)
       "profiles = /usr/share/govharvest/profiles\n"
       "catalog = true\n"
       "catalog_page_size = 10\n"
-      "catalog_base = https://daten.example\n");
+      "catalog_base = https://daten.example\n"
+      "sinks = /etc/govharvest/sinks.conf\n");
   hv_serve_config cfg;
   hv_error err = HV_ERROR_INIT;
 
@@ -175,6 +179,7 @@ static void config_reads_every_setting(void **state)
   assert_int_equal(cfg.catalog, 1);
   assert_int_equal(cfg.catalog_page_size, 10);
   assert_string_equal(cfg.catalog_base, "https://daten.example");
+  assert_string_equal(cfg.sinks_path, "/etc/govharvest/sinks.conf");
   hv_serve_config_fini(&cfg);
   hv_test_rmtree(dir);
   hv_free(path);
@@ -200,6 +205,7 @@ static void config_errors_name_file_and_line(void **state)
       {"= 5\n", "1: a line has no key"},
       {"db =\n", "1: db has no value"},
       {"catalog_base = ftp://x\n", "1: catalog_base must be an http(s) URL"},
+      {"db = x\nsinks =\n", "2: sinks has no value"},
   };
   char *dir = hv_test_tmpdir();
   size_t i;
@@ -235,6 +241,110 @@ static void config_missing_file_is_an_io_error(void **state)
   assert_non_null(strstr(err.msg, "/nonexistent/govharvest.conf"));
 }
 
+/* Fails unless page holds line (a whole line, newline included). */
+static void assert_line(const char *page, const char *line)
+{
+  if (!strstr(page, line))
+    fail_msg("metrics page lacks '%s' in:\n%s", line, page);
+}
+
+static void metrics_show_outbox_depth_and_latency_buckets(void **state)
+{
+  static const char *const sinks[] = {"export", "lod"};
+  char *dir = hv_test_tmpdir();
+  char db[600];
+  hv_server *srv = hv_calloc(1, sizeof(*srv));
+  hv_buf page = HV_BUF_INIT(1 << 20);
+  hv_error err = HV_ERROR_INIT;
+  hv_outbox_op *ops = NULL;
+  size_t n = 0;
+
+  (void)state;
+  assert_non_null(srv);
+  assert_int_equal(uv_mutex_init(&srv->mu), 0);
+  snprintf(db, sizeof(db), "%s/m.db", dir);
+  HV_ASSERT_OK(hv_store_open(&srv->api_store, db, &err), &err);
+  /* Three datasets' operations for two sinks; one of lod's parked. */
+  HV_ASSERT_OK(hv_store_outbox_set_sinks(srv->api_store, sinks, 2, &err),
+               &err);
+  HV_ASSERT_OK(hv_store_begin(srv->api_store, &err), &err);
+  HV_ASSERT_OK(hv_store_outbox_enqueue(srv->api_store, 1, "src", "k1",
+                                       HV_OUTBOX_PUT, "h1", &err),
+               &err);
+  HV_ASSERT_OK(hv_store_outbox_enqueue(srv->api_store, 1, "src", "k2",
+                                       HV_OUTBOX_PUT, "h2", &err),
+               &err);
+  HV_ASSERT_OK(hv_store_outbox_enqueue(srv->api_store, 1, "src", "k3",
+                                       HV_OUTBOX_DELETE, NULL, &err),
+               &err);
+  HV_ASSERT_OK(hv_store_commit(srv->api_store, &err), &err);
+  HV_ASSERT_OK(hv_store_outbox_list(srv->api_store, "lod", NULL, 1, &ops, &n,
+                                    &err),
+               &err);
+  assert_int_equal(n, 1);
+  HV_ASSERT_OK(hv_store_outbox_failed(srv->api_store, ops[0].seq, 1, 0,
+                                      "HTTP 400", &err),
+               &err);
+  hv_outbox_ops_free(ops, n);
+
+  /* Harvest fetches of 20 ms, 0.3 s and 40 s; one check of 1 ms. */
+  hv__histogram_add(&srv->page_seconds, 0.02);
+  hv__histogram_add(&srv->page_seconds, 0.3);
+  hv__histogram_add(&srv->page_seconds, 40);
+  hv__histogram_add(&srv->fetch_seconds, 0.001);
+  srv->drains = 7;
+
+  HV_ASSERT_OK(hv__metrics_render(srv, &page, &err), &err);
+  assert_line(page.ptr,
+              "\ngovharvest_outbox_depth{sink=\"export\",state=\"pending\"} "
+              "3\n");
+  assert_line(page.ptr,
+              "\ngovharvest_outbox_depth{sink=\"export\",state=\"parked\"} "
+              "0\n");
+  assert_line(page.ptr,
+              "\ngovharvest_outbox_depth{sink=\"lod\",state=\"pending\"} "
+              "2\n");
+  assert_line(page.ptr,
+              "\ngovharvest_outbox_depth{sink=\"lod\",state=\"parked\"} 1\n");
+  assert_line(page.ptr, "\ngovharvest_daemon_outbox_drains_total 7\n");
+  /* Cumulative buckets: nothing up to 10 ms, the 20 ms one from 50 ms,
+   * the 0.3 s one from 0.5 s, the 40 s one only in +Inf. */
+  assert_line(page.ptr, "\ngovharvest_fetch_duration_seconds_bucket{"
+                        "kind=\"harvest\",le=\"0.01\"} 0\n");
+  assert_line(page.ptr, "\ngovharvest_fetch_duration_seconds_bucket{"
+                        "kind=\"harvest\",le=\"0.05\"} 1\n");
+  assert_line(page.ptr, "\ngovharvest_fetch_duration_seconds_bucket{"
+                        "kind=\"harvest\",le=\"0.25\"} 1\n");
+  assert_line(page.ptr, "\ngovharvest_fetch_duration_seconds_bucket{"
+                        "kind=\"harvest\",le=\"0.5\"} 2\n");
+  assert_line(page.ptr, "\ngovharvest_fetch_duration_seconds_bucket{"
+                        "kind=\"harvest\",le=\"30\"} 2\n");
+  assert_line(page.ptr, "\ngovharvest_fetch_duration_seconds_bucket{"
+                        "kind=\"harvest\",le=\"+Inf\"} 3\n");
+  assert_line(page.ptr, "\ngovharvest_fetch_duration_seconds_sum{"
+                        "kind=\"harvest\"} 40.320000\n");
+  assert_line(page.ptr, "\ngovharvest_fetch_duration_seconds_count{"
+                        "kind=\"check\"} 1\n");
+  assert_line(page.ptr, "\ngovharvest_fetch_duration_seconds_bucket{"
+                        "kind=\"check\",le=\"0.01\"} 1\n");
+  /* One HELP and TYPE for the two series of the histogram. */
+  {
+    const char *first = strstr(page.ptr,
+                               "# TYPE govharvest_fetch_duration_seconds ");
+    assert_non_null(first);
+    assert_null(strstr(first + 1,
+                       "# TYPE govharvest_fetch_duration_seconds "));
+  }
+  assert_line(page.ptr, "\ngovharvest_run_duration_seconds_count 0\n");
+
+  hv_buf_fini(&page);
+  hv_store_close(srv->api_store);
+  uv_mutex_destroy(&srv->mu);
+  hv_free(srv);
+  hv_test_rmtree(dir);
+  hv_free(dir);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -244,6 +354,7 @@ int main(void)
       cmocka_unit_test(config_reads_every_setting),
       cmocka_unit_test(config_errors_name_file_and_line),
       cmocka_unit_test(config_missing_file_is_an_io_error),
+      cmocka_unit_test(metrics_show_outbox_depth_and_latency_buckets),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,7 +75,7 @@ function logout() {
 }
 
 async function refresh() {
-  await Promise.all([loadSources(), loadVolumes()]);
+  await Promise.all([loadSources(), loadVolumes(), loadQuality()]);
   if (selected) await loadRuns(selected);
 }
 
@@ -163,13 +163,22 @@ async function loadRuns(name) {
                        ' not modified, ' + c.pages_failed + ' failed'),
               el('td', datasetsText(c), 'datasets'),
               el('td', r.message || ''));
-    tr.addEventListener('click', () => showRun(r));
+    tr.addEventListener('click', () => showRun(r.id));
     body.append(tr);
   }
 }
 
-function showRun(r) {
+// A run's view: its counts, its error, and the findings of the datasets
+// it wrote (counts by severity and the rules found most).
+async function showRun(id) {
   const d = $('run-detail');
+  let r;
+  try {
+    r = await api('GET', '/api/runs/' + encodeURIComponent(id));
+  } catch (e) {
+    d.replaceChildren(el('p', e.message, 'error'));
+    return;
+  }
   d.replaceChildren();
   d.append(el('h3', 'Run ' + r.id + ': ' + r.status));
   const c = r.counts;
@@ -179,7 +188,123 @@ function showRun(r) {
   }
   d.append(dl);
   d.append(el('p', r.message ? 'Error: ' + r.message : 'No errors.',
-              r.message ? 'error' : ''));
+              r.message ? 'error run-error' : 'run-error'));
+  const f = r.findings;
+  if (!f) return;
+  const s = f.by_severity;
+  d.append(el('p', f.datasets + ' datasets written, ' + f.with_violations +
+              ' with violations, ' + f.with_warnings + ' with warnings; ' +
+              s.violation + ' violations, ' + s.warning + ' warnings, ' +
+              s.info + ' info findings.', 'run-findings'));
+  if (f.top_rules.length) {
+    const ul = el('ul');
+    ul.id = 'run-rules';
+    for (const x of f.top_rules) {
+      const li = el('li', x.severity + ' [' + x.rule + '] ' + x.findings +
+                    ' findings in ' + x.datasets + ' datasets',
+                    'finding-' + x.severity);
+      li.dataset.rule = x.rule;
+      ul.append(li);
+    }
+    d.append(ul);
+  }
+  const more = el('button', 'Datasets with findings');
+  more.type = 'button';
+  more.id = 'show-findings';
+  more.addEventListener('click', () => loadFindings(r.source, 1));
+  const list = el('div');
+  list.id = 'findings-list';
+  d.append(more, list);
+}
+
+const FINDINGS_PAGE = 10;
+
+// One page of a source's datasets with their findings, worst first.
+async function loadFindings(name, pageNo) {
+  const box = $('findings-list');
+  let data;
+  try {
+    data = await api('GET', '/api/sources/' + encodeURIComponent(name) +
+                     '/findings?page=' + pageNo + '&page_size=' +
+                     FINDINGS_PAGE);
+  } catch (e) {
+    box.replaceChildren(el('p', e.message, 'error'));
+    return;
+  }
+  box.replaceChildren();
+  const pages = Math.max(1, Math.ceil(data.total / data.page_size));
+  box.append(el('p', data.total + ' datasets with findings, page ' +
+                data.page + ' of ' + pages + '.', 'findings-total'));
+  const table = el('table');
+  const head = el('tr');
+  for (const h of ['dataset', 'violations', 'warnings', 'findings'])
+    head.append(el('th', h));
+  table.append(head);
+  for (const ds of data.datasets) {
+    const tr = el('tr');
+    tr.dataset.key = ds.key;
+    const list = el('ul');
+    for (const x of ds.findings)
+      list.append(el('li', x.severity + ' [' + x.rule + '] ' + x.message,
+                     'finding-' + x.severity));
+    const cell = el('td');
+    cell.append(list);
+    tr.append(el('td', ds.uri || ds.identifier || ds.key, 'url'),
+              el('td', ds.violations), el('td', ds.warnings), cell);
+    table.append(tr);
+  }
+  box.append(table);
+  const nav = el('div', undefined, 'buttons');
+  if (data.page > 1) {
+    const prev = el('button', 'Previous');
+    prev.type = 'button';
+    prev.className = 'findings-prev';
+    prev.addEventListener('click', () => loadFindings(name, data.page - 1));
+    nav.append(prev);
+  }
+  if (data.page < pages) {
+    const next = el('button', 'Next');
+    next.type = 'button';
+    next.className = 'findings-next';
+    next.addEventListener('click', () => loadFindings(name, data.page + 1));
+    nav.append(next);
+  }
+  box.append(nav);
+}
+
+// The quality report of what the token may see, one row per source and
+// reporting state.
+async function loadQuality() {
+  let data;
+  try {
+    data = await api('GET', '/api/reports/quality');
+  } catch (e) {
+    $('quality-error').textContent = e.message;
+    return;
+  }
+  $('quality-error').textContent = '';
+  const body = $('quality').querySelector('tbody');
+  body.replaceChildren();
+  for (const t of data.totals) {
+    const rules = data.rules.filter((x) => x.source === t.source &&
+                                           x.state === t.state);
+    const tr = el('tr');
+    tr.dataset.source = t.source;
+    tr.append(el('td', t.source), el('td', t.state),
+              el('td', t.datasets, 'q-datasets'),
+              el('td', t.with_violations, 'q-violations'),
+              el('td', t.with_warnings, 'q-warnings'),
+              el('td', rules.slice(0, 3).map((x) => x.rule + ' (' +
+                                             x.findings + ')').join(', ')));
+    body.append(tr);
+  }
+  if (!data.totals.length) {
+    const tr = el('tr');
+    const td = el('td', 'No findings yet.');
+    td.colSpan = 6;
+    tr.append(td);
+    body.append(tr);
+  }
 }
 
 function registerBody() {
