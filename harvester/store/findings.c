@@ -11,22 +11,23 @@
  */
 #include "store/store.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "map/map.h"
 #include "store/store_int.h"
 #include "util/alloc.h"
 
-enum { W_ID, W_DELETE, W_INSERT, W_COUNTS, W_COUNT };
+enum { W_ID, W_DELETE, W_PUT, W_COUNTS, W_COUNT };
 
 static const char *const writer_sql[W_COUNT] = {
     [W_ID] = "SELECT id FROM dataset WHERE source_id = ?1 AND key = ?2",
-    [W_DELETE] = "DELETE FROM finding WHERE dataset_id = ?1",
-    [W_INSERT] = "INSERT INTO finding (dataset_id, rule, severity, subject,"
-                 " predicate, old_value, new_value, message, message_de)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [W_DELETE] = "DELETE FROM dataset_finding WHERE dataset_id = ?1",
+    [W_PUT] = "INSERT OR REPLACE INTO dataset_finding (dataset_id, items)"
+              " VALUES (?1, ?2)",
     [W_COUNTS] = "UPDATE dataset SET violations = ?2, warnings = ?3,"
                  " report_state = ?4 WHERE id = ?1",
 };
@@ -76,25 +77,43 @@ static void done(sqlite3_stmt *st)
   sqlite3_clear_bindings(st);
 }
 
-static int insert_one(hv_store_findings *w, int64_t id, const char *key,
-                      const hv_finding *f, hv_error *err)
+/* A JSON string, or null for NULL; NULL when out of memory. */
+static json_t *string_or_null(const char *s)
 {
-  sqlite3_stmt *st = w->st[W_INSERT];
-  int rc = 0;
+  return s ? json_string(s) : json_null();
+}
 
-  if (sqlite3_bind_int64(st, 1, id) || hv__store_bind_text(st, 2, f->rule) ||
-      hv__store_bind_text(st, 3, hv_severity_name(f->severity)) ||
-      hv__store_bind_text(st, 4, f->subject) ||
-      hv__store_bind_text(st, 5, f->predicate) ||
-      hv__store_bind_text(st, 6, f->old_value) ||
-      hv__store_bind_text(st, 7, f->new_value) ||
-      hv__store_bind_text(st, 8, f->message ? f->message : "") ||
-      hv__store_bind_text(st, 9, f->message_de) ||
-      sqlite3_step(st) != SQLITE_DONE)
-    rc = hv__store_fail(w->store, err, "store finding %s of dataset '%s'",
-                        f->rule ? f->rule : "(no rule)", key);
-  done(st);
-  return rc;
+/*
+ * The findings as the JSON array the table holds (see the migration):
+ * one array [rule, severity, subject, predicate, old, new, message, de]
+ * each. Strings that are not UTF-8 cannot be stored as JSON strings; the
+ * stages quote values as N-Triples, which are, so that is an error.
+ */
+static char *items_json(const hv_finding *items, size_t n)
+{
+  json_t *all = json_array();
+  char *text = NULL;
+  size_t i;
+
+  if (!all)
+    return NULL;
+  for (i = 0; i < n; i++) {
+    const hv_finding *f = &items[i];
+    json_t *one = json_pack(
+        "[s, s, o, o, o, o, s, o]", f->rule,
+        hv_severity_name(f->severity), string_or_null(f->subject),
+        string_or_null(f->predicate), string_or_null(f->old_value),
+        string_or_null(f->new_value), f->message ? f->message : "",
+        string_or_null(f->message_de));
+
+    if (!one || json_array_append_new(all, one) < 0)
+      goto cleanup;
+  }
+  text = json_dumps(all, JSON_COMPACT);
+
+cleanup:
+  json_decref(all);
+  return text;
 }
 
 int hv_store_findings_put(hv_store_findings *w, int64_t source_id,
@@ -103,6 +122,7 @@ int hv_store_findings_put(hv_store_findings *w, int64_t source_id,
 {
   sqlite3_stmt *st = w->st[W_ID];
   int64_t id, violations = 0, warnings = 0;
+  char *json = NULL;
   size_t i;
   int rc = 0, step;
 
@@ -125,22 +145,38 @@ int hv_store_findings_put(hv_store_findings *w, int64_t source_id,
   }
   id = sqlite3_column_int64(st, 0);
   done(st);
-  st = w->st[W_DELETE];
-  if (sqlite3_bind_int64(st, 1, id) || sqlite3_step(st) != SQLITE_DONE) {
-    rc = hv__store_fail(w->store, err, "replace findings of dataset '%s'",
-                        key);
-    goto cleanup;
-  }
-  done(st);
-  st = NULL;
   for (i = 0; i < n; i++) {
-    if ((rc = insert_one(w, id, key, &items[i], err)) < 0)
-      goto cleanup;
     if (items[i].severity == HV_SEVERITY_VIOLATION)
       violations++;
     else if (items[i].severity == HV_SEVERITY_WARNING)
       warnings++;
   }
+  /* No findings: no row, so that "has findings" is a plain EXISTS. */
+  if (n == 0) {
+    st = w->st[W_DELETE];
+    if (sqlite3_bind_int64(st, 1, id) || sqlite3_step(st) != SQLITE_DONE) {
+      rc = hv__store_fail(w->store, err, "replace findings of dataset '%s'",
+                          key);
+      goto cleanup;
+    }
+  } else {
+    if (!(json = items_json(items, n))) {
+      rc = hv_error_set(err, HV_ENOMEM,
+                        "store: findings of dataset '%s' not encodable "
+                        "(out of memory or not UTF-8)",
+                        key);
+      goto cleanup;
+    }
+    st = w->st[W_PUT];
+    if (sqlite3_bind_int64(st, 1, id) ||
+        sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_DONE) {
+      rc = hv__store_fail(w->store, err, "store findings of dataset '%s'",
+                          key);
+      goto cleanup;
+    }
+  }
+  done(st);
   st = w->st[W_COUNTS];
   if (sqlite3_bind_int64(st, 1, id) || sqlite3_bind_int64(st, 2, violations) ||
       sqlite3_bind_int64(st, 3, warnings) ||
@@ -151,6 +187,7 @@ int hv_store_findings_put(hv_store_findings *w, int64_t source_id,
 cleanup:
   if (st)
     done(st);
+  free(json); /* json_dumps allocates with jansson's allocator: malloc */
   return rc;
 }
 

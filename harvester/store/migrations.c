@@ -286,6 +286,41 @@ const hv__store_migration hv__store_migrations[] = {
      "ALTER TABLE outbox ADD COLUMN identity TEXT;"
      "CREATE INDEX outbox_by_identity ON outbox(sink, identity, seq)"
      "  WHERE state IN ('pending', 'parked');"},
+    /* A dataset's findings as one JSON array in one row rather than one
+     * row per finding: a first harvest of 100 000 datasets writes half a
+     * million findings, and one row each made the store the harvest's
+     * bottleneck. The view `finding` keeps the rows for every reader, in
+     * the order the stages recorded them (seq). Each element is
+     * [rule, severity, subject, predicate, old, new, message, de]. */
+    {"one row of findings per dataset, read through a view",
+     "CREATE TABLE dataset_finding ("
+     "  dataset_id INTEGER PRIMARY KEY"
+     "    REFERENCES dataset(id) ON DELETE CASCADE,"
+     "  items TEXT NOT NULL"
+     ");"
+     "INSERT INTO dataset_finding (dataset_id, items)"
+     "  SELECT dataset_id, json_group_array(json_array(rule, severity,"
+     "    subject, predicate, old_value, new_value, message, message_de))"
+     "  FROM (SELECT * FROM finding ORDER BY dataset_id, rowid)"
+     "  GROUP BY dataset_id;"
+     "DROP TRIGGER finding_gone;"
+     "DROP TABLE finding;"
+     "CREATE VIEW finding AS SELECT f.dataset_id AS dataset_id,"
+     "  CAST(j.key AS INTEGER) AS seq,"
+     "  json_extract(j.value, '$[0]') AS rule,"
+     "  json_extract(j.value, '$[1]') AS severity,"
+     "  json_extract(j.value, '$[2]') AS subject,"
+     "  json_extract(j.value, '$[3]') AS predicate,"
+     "  json_extract(j.value, '$[4]') AS old_value,"
+     "  json_extract(j.value, '$[5]') AS new_value,"
+     "  json_extract(j.value, '$[6]') AS message,"
+     "  json_extract(j.value, '$[7]') AS message_de"
+     "  FROM dataset_finding f, json_each(f.items) j;"
+     "CREATE TRIGGER finding_gone AFTER UPDATE OF status ON dataset"
+     "  WHEN new.status <> 'active' BEGIN"
+     "  DELETE FROM dataset_finding WHERE dataset_id = new.id;"
+     "  UPDATE dataset SET violations = 0, warnings = 0 WHERE id = new.id;"
+     "END;"},
 };
 
 const size_t hv__store_migration_count =

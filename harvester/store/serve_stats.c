@@ -287,7 +287,7 @@ int hv_store_source_findings(hv_store *s, int64_t source_id, size_t offset,
                     "SELECT rule, severity, predicate, message, message_de"
                     " FROM finding WHERE dataset_id = ?1"
                     " ORDER BY CASE severity WHEN 'violation' THEN 0"
-                    " WHEN 'warning' THEN 1 ELSE 2 END, rule, rowid",
+                    " WHEN 'warning' THEN 1 ELSE 2 END, rule, seq",
                     "list a dataset's findings", &items, err)) < 0)
     goto cleanup;
   sqlite3_bind_int64(st, 1, source_id);
