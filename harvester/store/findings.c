@@ -100,18 +100,26 @@ static int add_json_string(hv_buf *b, const char *s)
     return hv_buf_addstr(b, "null");
   if ((rc = hv_buf_addc(b, '"')) < 0)
     return rc;
-  for (p = (const unsigned char *)s; *p; p++) {
+  for (p = (const unsigned char *)s; *p;) {
+    const unsigned char *run = p;
+
+    /* Bytes that need no escape are copied a run at a time. */
+    while (*p >= 0x20 && *p != '"' && *p != '\\')
+      p++;
+    if (p > run && (rc = hv_buf_add(b, run, (size_t)(p - run))) < 0)
+      return rc;
+    if (!*p)
+      break;
     if (*p == '"' || *p == '\\') {
       char esc[2] = {'\\', (char)*p};
       rc = hv_buf_add(b, esc, 2);
-    } else if (*p < 0x20) {
+    } else {
       char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
       rc = hv_buf_add(b, esc, 6);
-    } else {
-      rc = hv_buf_addc(b, (char)*p);
     }
     if (rc < 0)
       return rc;
+    p++;
   }
   return hv_buf_addc(b, '"');
 }
