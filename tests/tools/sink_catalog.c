@@ -92,7 +92,8 @@ void hv_sink_catalog_serve(hv_sink_catalog *c, int first, int count, int rev,
            violation; it gets a note in its place. */
         i == c->violating ? "dct:alternative \"Notiz zu Datensatz "
                           : "dct:description \"Beschreibung von Datensatz ",
-        i, i == c->violating ? "\"" : "\"@de", i % 28 + 1, i == bad ? "x" : "daten", i % 7, i % 7,
+        i, i == c->violating ? "\"" : "\"@de", i % 28 + 1,
+        i == bad ? "x" : "daten", i % 7, i % 7,
         i % 7, i, i, i);
   memset(&step, 0, sizeof(step));
   step.content_type = "text/turtle; charset=utf-8";
