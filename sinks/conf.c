@@ -436,3 +436,25 @@ int hv_sink_conf_withhold(const hv_sink_conf *c, int *out, hv_error *err)
                                                  : c->line,
                       c->name, v);
 }
+
+int hv_sink_conf_load_default(const char *path, hv_sink_conf **out,
+                              size_t *n_out, const char **path_out,
+                              hv_error *err)
+{
+  static const char fallback[] = "govharvest.conf";
+
+  *out = NULL;
+  *n_out = 0;
+  if (path_out)
+    *path_out = NULL;
+  if (!path)
+    path = getenv("GOVHARVEST_CONFIG");
+  if (!path || !*path) {
+    if (access(fallback, F_OK) != 0)
+      return 0;
+    path = fallback;
+  }
+  if (path_out)
+    *path_out = path;
+  return hv_sink_conf_load(path, out, n_out, err);
+}

@@ -301,15 +301,19 @@ cleanup:
   return rc;
 }
 
-int hv_files_sink_write(hv_store *store, int64_t source_id, const char *dir,
-                        hv_files_stats *stats, hv_error *err)
-{
-  return hv_files_sink_write_published(store, source_id, dir, 0, stats, err);
-}
+/*
+ * Which datasets the files hold: a publication view of the store (see
+ * hv_store_publication_foreach), never the stored copies as such, so a
+ * superseded copy, or one stored by a page whose resolve has not run,
+ * never reaches a file.
+ */
+typedef struct view {
+  const char *sink; /* NULL: the publication; else what the sink holds */
+  int withhold;     /* leave out datasets with violations */
+} view;
 
-int hv_files_sink_write_published(hv_store *store, int64_t source_id,
-                                  const char *dir, int withhold_violations,
-                                  hv_files_stats *stats, hv_error *err)
+static int write_catalog(hv_store *store, int64_t source_id, const char *dir,
+                         const view *v, hv_files_stats *stats, hv_error *err)
 {
   sink_ctx ctx;
   size_t i;
@@ -317,7 +321,8 @@ int hv_files_sink_write_published(hv_store *store, int64_t source_id,
 
   memset(&ctx, 0, sizeof(ctx));
   ctx.err = err;
-  ctx.withhold = withhold_violations;
+  /* Withheld in the callback rather than in the query, to count them. */
+  ctx.withhold = v->withhold;
   hv_buf_init(&ctx.line, MAX_FILE_CHUNK);
   if ((rc = out_open(&ctx.nt, dir, "catalog.nt", err)) < 0 ||
       (rc = out_open(&ctx.ttl, dir, "catalog.ttl", err)) < 0)
@@ -331,8 +336,8 @@ int hv_files_sink_write_published(hv_store *store, int64_t source_id,
       hv_error_oom(err);
     goto cleanup;
   }
-  if ((rc = hv_store_dataset_foreach(store, source_id, write_dataset, &ctx,
-                                     err)) < 0)
+  if ((rc = hv_store_publication_foreach(store, v->sink, 0, source_id,
+                                         write_dataset, &ctx, err)) < 0)
     goto cleanup;
   /* Both files are on disk before either replaces its predecessor. */
   if ((rc = out_sync(&ctx.nt, err)) < 0 || (rc = out_sync(&ctx.ttl, err)) < 0 ||
@@ -349,6 +354,21 @@ cleanup:
   out_discard(&ctx.ttl);
   hv_buf_fini(&ctx.line);
   return rc;
+}
+
+int hv_files_sink_write(hv_store *store, int64_t source_id, const char *dir,
+                        hv_files_stats *stats, hv_error *err)
+{
+  return hv_files_sink_write_published(store, source_id, dir, 0, stats, err);
+}
+
+int hv_files_sink_write_published(hv_store *store, int64_t source_id,
+                                  const char *dir, int withhold_violations,
+                                  hv_files_stats *stats, hv_error *err)
+{
+  view v = {NULL, withhold_violations};
+
+  return write_catalog(store, source_id, dir, &v, stats, err);
 }
 
 /* ---- the paged catalog export ------------------------------------------ */
@@ -509,9 +529,9 @@ cleanup:
   return rc;
 }
 
-int hv_files_sink_write_pages(hv_store *store, const char *dir,
-                              const char *base_iri, size_t page_size,
-                              size_t *pages_out, hv_error *err)
+static int write_pages(hv_store *store, const char *dir, const view *v,
+                       const char *base_iri, size_t page_size,
+                       size_t *pages_out, hv_error *err)
 {
   page_ctx p;
   hv_buf path = HV_BUF_INIT(4096);
@@ -537,10 +557,12 @@ int hv_files_sink_write_pages(hv_store *store, const char *dir,
                       strerror(errno));
     goto cleanup;
   }
-  if ((rc = hv_store_dataset_foreach(store, 0, count_dataset, &p, err)) < 0)
+  if ((rc = hv_store_publication_foreach(store, v->sink, v->withhold, 0,
+                                         count_dataset, &p, err)) < 0)
     goto cleanup;
   p.pages = p.total ? (p.total + p.page_size - 1) / p.page_size : 1;
-  if ((rc = hv_store_dataset_foreach(store, 0, page_dataset, &p, err)) < 0)
+  if ((rc = hv_store_publication_foreach(store, v->sink, v->withhold, 0,
+                                         page_dataset, &p, err)) < 0)
     goto cleanup;
   /* The last, partial page; an empty catalog still has page 1. */
   if ((p.index % p.page_size != 0 || p.total == 0) &&
@@ -567,6 +589,28 @@ cleanup:
   hv_buf_fini(&p.body);
   hv_buf_fini(&p.etags);
   hv_buf_fini(&path);
+  return rc;
+}
+
+int hv_files_sink_write_pages(hv_store *store, const char *dir,
+                              const char *base_iri, size_t page_size,
+                              size_t *pages_out, hv_error *err)
+{
+  view v = {NULL, 0};
+
+  return write_pages(store, dir, &v, base_iri, page_size, pages_out, err);
+}
+
+int hv_files_sink_export(hv_store *store, const char *sink, int withhold,
+                         const char *dir, const char *base_iri,
+                         size_t page_size, hv_files_stats *stats,
+                         hv_error *err)
+{
+  view v = {sink, withhold};
+  int rc;
+
+  if ((rc = write_catalog(store, 0, dir, &v, stats, err)) == 0)
+    rc = write_pages(store, dir, &v, base_iri, page_size, NULL, err);
   return rc;
 }
 
@@ -627,13 +671,11 @@ static int files_op(hv_sink *s, const hv_sink_item *item, hv_sink_cb cb,
 static int files_flush(hv_sink *s, hv_error *err)
 {
   files_sink *f = s->impl;
-  int rc;
 
-  if ((rc = hv_files_sink_write_published(s->env.store, 0, f->dir,
-                                           f->withhold, NULL, err)) == 0)
-    rc = hv_files_sink_write_pages(s->env.store, f->dir, f->base,
-                                   f->page_size, NULL, err);
-  return rc;
+  /* What the resolves queued for this sink, which is what it holds once
+   * this drain's operations are confirmed. */
+  return hv_files_sink_export(s->env.store, s->name, f->withhold, f->dir,
+                              f->base, f->page_size, NULL, err);
 }
 
 static void files_close(hv_sink *s)

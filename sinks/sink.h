@@ -56,6 +56,17 @@ int hv_sink_conf_parse(const char *text, const char *path, hv_sink_conf **out,
 
 void hv_sink_confs_free(hv_sink_conf *confs, size_t n);
 
+/*
+ * Loads the configuration in use: path if not NULL, else the file named
+ * by $GOVHARVEST_CONFIG, else ./govharvest.conf if it exists. No file
+ * at all is no error: *out is NULL and *n_out 0. *path_out (may be NULL)
+ * is set to the file read, borrowed from path, the environment or a
+ * constant, or NULL.
+ */
+int hv_sink_conf_load_default(const char *path, hv_sink_conf **out,
+                              size_t *n_out, const char **path_out,
+                              hv_error *err);
+
 /* Returns the value of key in c (borrowed), or NULL. */
 const char *hv_sink_conf_get(const hv_sink_conf *c, const char *key);
 

@@ -16,6 +16,8 @@
 #include "cli/cli_int.h"
 #include "cli/table.h"
 #include "dedup/dedup.h"
+#include "outbox/sender.h"
+#include "sinks/sink.h"
 #include "store/store.h"
 #include "util/alloc.h"
 
@@ -45,6 +47,32 @@ static int resolve_now(hv_store *store)
   return HV_EXIT_OK;
 }
 
+/*
+ * Before an operator's decision is resolved: the sinks of the
+ * configuration in use (if one is found) with their own violations
+ * settings, so the resolve queues for them what a run would, whatever
+ * the last run's --violations said. Without a configuration the sinks
+ * the store last learnt stay.
+ */
+static int configure_sinks(hv_store *store)
+{
+  hv_error err = HV_ERROR_INIT;
+  hv_sink_conf *confs = NULL;
+  const char *path = NULL;
+  size_t n = 0;
+  int rc = HV_EXIT_OK;
+
+  if (hv_sink_conf_load_default(NULL, &confs, &n, &path, &err) < 0) {
+    rc = HV_EXIT_USAGE;
+  } else if (path && hv_outbox_configure(store, confs, n, 0, &err) < 0) {
+    rc = err.code == HV_ESTORE ? HV_EXIT_STORE : HV_EXIT_USAGE;
+  }
+  if (rc != HV_EXIT_OK)
+    fprintf(stderr, "govharvest: %s\n", err.msg);
+  hv_sink_confs_free(confs, n);
+  return rc;
+}
+
 /* ---- quarantine ------------------------------------------------------- */
 
 static const char quarantine_usage[] =
@@ -54,7 +82,9 @@ static const char quarantine_usage[] =
     "\n"
     "Datasets that a held run would have deleted are quarantined: still\n"
     "published, flagged. release deletes them now (another source's copy\n"
-    "of the same dataset is promoted); restore makes them active again.\n"
+    "of the same dataset is promoted) and queues their deletion in the\n"
+    "configured sinks (sent by 'push' or the next run); restore makes them\n"
+    "active again and sends nothing.\n"
     "A later run deletes them anyway if their source still leaves them out\n"
     "and the deletion guard lets the run through, and frees them if their\n"
     "source delivers them again.\n";
@@ -164,6 +194,8 @@ int hv__cli_quarantine(cli_ctx *ctx, int argc, char **argv)
     rc = quarantine_list(store, source, json);
     goto done;
   }
+  if ((rc = configure_sinks(store)) != HV_EXIT_OK)
+    goto done;
   if ((strcmp(verb, "release") == 0
            ? hv_store_quarantine_release(store, source, key, &n, &err)
            : hv_store_quarantine_restore(store, source, key, &n, &err)) < 0) {

@@ -31,60 +31,25 @@ static int load_sinks(const char *path, hv_sink_conf **out, size_t *n_out)
 {
   hv_error err = HV_ERROR_INIT;
 
-  *out = NULL;
-  *n_out = 0;
-  if (!path)
-    path = getenv("GOVHARVEST_CONFIG");
-  if (!path || !*path) {
-    if (access(DEFAULT_CONFIG, F_OK) != 0)
-      return HV_EXIT_OK;
-    path = DEFAULT_CONFIG;
-  }
-  if (hv_sink_conf_load(path, out, n_out, &err) < 0) {
+  if (hv_sink_conf_load_default(path, out, n_out, NULL, &err) < 0) {
     fprintf(stderr, "govharvest: %s\n", err.msg);
     return HV_EXIT_USAGE;
   }
   return HV_EXIT_OK;
 }
 
-/* Tells the store which sinks operations are queued for. */
+/* Tells the store which sinks operations are queued for, each with its
+ * own violations setting: the configuration is what every resolve uses,
+ * except the one of a `run --violations withhold`. */
 static int sync_sinks(hv_store *store, const hv_sink_conf *confs, size_t n)
 {
   hv_error err = HV_ERROR_INIT;
-  const char **names = NULL;
-  size_t i;
-  int rc = HV_EXIT_OK;
 
-  if (n && !(names = hv_calloc(n, sizeof(*names))))
-    return HV_EXIT_FAILURE;
-  for (i = 0; i < n; i++)
-    names[i] = confs[i].name;
-  for (i = 0; i < n; i++) {
-    int withhold;
-
-    if (hv_sink_conf_withhold(&confs[i], &withhold, &err) < 0) {
-      fprintf(stderr, "govharvest: %s\n", err.msg);
-      hv_free(names);
-      return HV_EXIT_USAGE;
-    }
-  }
-  if (hv_store_outbox_set_sinks(store, names, n, &err) < 0) {
+  if (hv_outbox_configure(store, confs, n, 0, &err) < 0) {
     fprintf(stderr, "govharvest: %s\n", err.msg);
-    rc = HV_EXIT_STORE;
+    return err.code == HV_ESTORE ? HV_EXIT_STORE : HV_EXIT_USAGE;
   }
-  /* Each sink's violations setting; a run's --violations withhold is
-   * applied on top by the harvest before its resolve. */
-  for (i = 0; i < n && rc == HV_EXIT_OK; i++) {
-    int withhold = 0;
-
-    if (hv_sink_conf_withhold(&confs[i], &withhold, &err) == 0 && withhold &&
-        hv_store_outbox_set_withhold(store, confs[i].name, 1, &err) < 0) {
-      fprintf(stderr, "govharvest: %s\n", err.msg);
-      rc = HV_EXIT_STORE;
-    }
-  }
-  hv_free(names);
-  return rc;
+  return HV_EXIT_OK;
 }
 
 /* Drains the outbox and prints one summary line to out. */
@@ -124,6 +89,10 @@ int hv__cli_sinks_after_run(hv_store *store, const hv_sink_conf *confs,
 
   if (n == 0 || run_rc == HV_EXIT_STORE)
     return run_rc;
+  /* A --violations withhold of the run held for its resolve only; later
+   * resolves (quarantine release, the next run) use the configuration. */
+  if ((rc = sync_sinks(store, confs, n)) != HV_EXIT_OK)
+    return rc;
   rc = drain(store, confs, n, stdout);
   return run_rc != HV_EXIT_OK ? run_rc : rc;
 }
@@ -193,8 +162,10 @@ static const char outbox_usage[] =
 
 static json_t *op_json(const hv_outbox_op *o)
 {
-  return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s?}", "seq",
-                   (json_int_t)o->seq, "sink", o->sink, "source",
+  /* identity null: queued per copy by a store from before publication. */
+  return json_pack("{s:I,s:s,s:s?,s:b,s:s,s:s,s:s,s:s,s:I,s:I,s:s?}", "seq",
+                   (json_int_t)o->seq, "sink", o->sink, "identity",
+                   o->identity, "per_copy", o->identity == NULL, "source",
                    o->source_name, "key", o->key, "op",
                    o->op == HV_OUTBOX_PUT ? "put" : "delete", "state",
                    o->state, "attempts", (json_int_t)o->attempts, "next_try",
@@ -212,12 +183,13 @@ static int outbox_status(hv_store *store, const char *sink, int list,
   hv_outbox_count *counts = NULL;
   hv_outbox_op *ops = NULL;
   hv_error err = HV_ERROR_INIT;
-  size_t n = 0, n_ops = 0, i;
+  size_t n = 0, n_ops = 0, per_copy = 0, i;
   hv_table *t = NULL;
   json_t *doc = NULL, *arr;
   int rc = HV_EXIT_OK;
 
   if (hv_store_outbox_counts(store, &counts, &n, &err) < 0 ||
+      hv_store_outbox_count_per_copy(store, sink, &per_copy, &err) < 0 ||
       (list && hv_store_outbox_list(store, sink, NULL, 0, &ops, &n_ops,
                                     &err) < 0)) {
     fprintf(stderr, "govharvest: %s\n", err.msg);
@@ -225,7 +197,8 @@ static int outbox_status(hv_store *store, const char *sink, int list,
     goto cleanup;
   }
   if (json) {
-    doc = json_pack("{s:[],s:[]}", "sinks", "operations");
+    doc = json_pack("{s:[],s:[],s:I}", "sinks", "operations",
+                    "per_copy_unfinished", (json_int_t)per_copy);
     arr = json_object_get(doc, "sinks");
     for (i = 0; doc && i < n; i++)
       if (!sink || strcmp(sink, counts[i].sink) == 0)
@@ -261,6 +234,12 @@ static int outbox_status(hv_store *store, const char *sink, int list,
                   counts[i].done, counts[i].dropped, when);
   }
   hv_table_print(t, stdout);
+  /* Left by a store upgraded from per-copy keys (harvester/README.md). */
+  if (per_copy)
+    printf("\n%zu unfinished operation%s queued per copy, before published "
+           "identities: sent by source and key, shown as 'SOURCE/KEY (per "
+           "copy)'\n",
+           per_copy, per_copy == 1 ? "" : "s");
   if (list) {
     hv_table_free(t);
     if (!(t = hv_table_new(7, op_headers))) {
@@ -268,11 +247,14 @@ static int outbox_status(hv_store *store, const char *sink, int list,
       goto cleanup;
     }
     for (i = 0; i < n_ops; i++)
-      hv_table_addf(t, "%" PRId64 "\t%s\t%s\t%s/%s\t%s\t%" PRId64 "\t%s",
+      hv_table_addf(t, "%" PRId64 "\t%s\t%s\t%s%s%s/%s%s\t%s\t%" PRId64
+                       "\t%s",
                     ops[i].seq, ops[i].sink,
                     ops[i].op == HV_OUTBOX_PUT ? "put" : "delete",
-                    ops[i].source_name, ops[i].key, ops[i].state,
-                    ops[i].attempts,
+                    ops[i].identity ? ops[i].identity : "",
+                    ops[i].identity ? " (" : "", ops[i].source_name,
+                    ops[i].key, ops[i].identity ? ")" : " (per copy)",
+                    ops[i].state, ops[i].attempts,
                     ops[i].last_error ? ops[i].last_error : "");
     fputc('\n', stdout);
     hv_table_print(t, stdout);

@@ -14,9 +14,18 @@
  * same run as another source's copy appears keeps its name. Where two
  * groups would share an identity, the fresh one gets "#" and its copy's
  * row id appended.
+ *
+ * Test support: with GOVHARVEST_TEST_KILL_BEFORE_PUBLISH set in the
+ * environment the process kills itself with SIGKILL as the resolve
+ * reaches the publication, inside the resolve's open transaction, which
+ * is lost with it: the pages of the run are committed and their resolve
+ * never happened, the crash the publication must survive. The
+ * integration tests use it to kill the real binary at exactly that
+ * point; nothing else sets it.
  */
 #include "dedup/dedup.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +120,8 @@ int hv__dedup_publish(hv_store *s, const hv_dedup_copy *copies,
   size_t n_old = 0, n_want = 0, n_set = 0, n_removed = 0, i, j;
   int rc = 0, clash;
 
+  if (getenv("GOVHARVEST_TEST_KILL_BEFORE_PUBLISH"))
+    raise(SIGKILL);
   if ((rc = hv_store_publication_load(s, &old, &n_old, err)) < 0)
     return rc;
   if (!(idx = hv_calloc(n_old + 1, sizeof(*idx))) ||

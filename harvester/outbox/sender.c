@@ -565,3 +565,31 @@ cleanup:
   }
   return rc;
 }
+
+int hv_outbox_configure(hv_store *store, const hv_sink_conf *confs, size_t n,
+                        int withhold_all, hv_error *err)
+{
+  const char **names = NULL;
+  int *withhold = NULL;
+  size_t i;
+  int rc = 0;
+
+  if (!(names = hv_calloc(n + 1, sizeof(*names))) ||
+      !(withhold = hv_calloc(n + 1, sizeof(*withhold)))) {
+    rc = hv_error_oom(err);
+    goto cleanup;
+  }
+  for (i = 0; i < n; i++) {
+    names[i] = confs[i].name;
+    if ((rc = hv_sink_conf_withhold(&confs[i], &withhold[i], err)) < 0)
+      goto cleanup;
+    if (withhold_all)
+      withhold[i] = 1;
+  }
+  rc = hv_store_outbox_configure(store, names, withhold, n, err);
+
+cleanup:
+  hv_free(names);
+  hv_free(withhold);
+  return rc;
+}

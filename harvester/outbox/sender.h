@@ -55,4 +55,15 @@ int hv_outbox_drain(hv_store *store, const hv_sink_conf *confs, size_t n,
                     const hv_outbox_opts *opts, hv_outbox_stats *stats,
                     hv_error *err);
 
+/*
+ * Tells the store which sinks the resolves queue operations for: the n
+ * configured sinks, each withholding datasets with violations as its
+ * `violations` setting says, or every one of them when withhold_all is
+ * set (`run --violations withhold`, for that run's resolve only: the
+ * caller configures again without it once the resolve is done). One
+ * transaction; err names a bad `violations` value or the store failure.
+ */
+int hv_outbox_configure(hv_store *store, const hv_sink_conf *confs, size_t n,
+                        int withhold_all, hv_error *err);
+
 #endif

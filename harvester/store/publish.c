@@ -24,6 +24,7 @@
 
 #include "store/store_int.h"
 #include "util/alloc.h"
+#include "util/compress.h"
 
 /* The identities published to sink k with their copies: every row of
  * publication unless the sink withholds datasets with violations. */
@@ -242,6 +243,129 @@ int hv_store_outbox_requeue(hv_store *s, int64_t seq, hv_error *err)
   else if (sqlite3_changes(s->db) == 0)
     rc = hv_error_set(err, HV_ENOTFOUND, "outbox: no operation %lld",
                       (long long)seq);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int hv_store_outbox_configure(hv_store *s, const char *const *names,
+                              const int *withhold, size_t n, hv_error *err)
+{
+  sqlite3_stmt *st = NULL;
+  size_t i;
+  int rc;
+
+  if ((rc = hv_store_begin(s, err)) < 0)
+    return rc;
+  if ((rc = hv__store_exec(s, "DELETE FROM outbox_sink",
+                           "publication: clear sinks", err)) < 0 ||
+      (rc = prepare(s,
+                    "INSERT OR REPLACE INTO outbox_sink (name, withhold)"
+                    " VALUES (?1, ?2)",
+                    &st, "add sink", err)) < 0)
+    goto cleanup;
+  for (i = 0; i < n; i++) {
+    sqlite3_reset(st);
+    if (hv__store_bind_text(st, 1, names[i]) ||
+        sqlite3_bind_int(st, 2, withhold && withhold[i] ? 1 : 0) ||
+        sqlite3_step(st) != SQLITE_DONE) {
+      rc = hv__store_fail(s, err, "publication: add sink %s", names[i]);
+      goto cleanup;
+    }
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  rc = hv_store_commit(s, err);
+
+cleanup:
+  sqlite3_finalize(st);
+  if (rc < 0)
+    hv_store_rollback(s);
+  return rc;
+}
+
+/* The columns hv_dataset_row needs, from dataset d, its payload pl and
+ * its source src, for the rows of view q. */
+#define VIEW_SELECT(view, extra)                                          \
+  "SELECT d.key, d.uri, d.identifier, d.modified, d.hash, pl.payload,"   \
+  " d.distributions, d.page_url, d.violations FROM " view " q"           \
+  " JOIN dataset d ON d.id = q.dataset_id"                               \
+  " JOIN source src ON src.id = d.source_id"                             \
+  " JOIN dataset_payload pl ON pl.dataset_id = d.id"                     \
+  " WHERE NOT (?2 AND d.violations > 0)"                                 \
+  " AND (?3 <= 0 OR d.source_id = ?3)" extra                             \
+  " ORDER BY d.key, src.name, d.id"
+
+int hv_store_publication_foreach(hv_store *s, const char *sink, int withhold,
+                                 int64_t source_id, hv_dataset_cb cb,
+                                 void *payload, hv_error *err)
+{
+  static const char published[] = VIEW_SELECT("publication", "");
+  static const char held[] =
+      VIEW_SELECT("outbox_published", " AND q.sink = ?1");
+  sqlite3_stmt *st = NULL;
+  hv_dataset_row row;
+  int rc, step;
+
+  if ((rc = prepare(s, sink ? held : published, &st, "walk view", err)) < 0)
+    return rc;
+  if ((sink && hv__store_bind_text(st, 1, sink)) ||
+      sqlite3_bind_int(st, 2, withhold ? 1 : 0) ||
+      sqlite3_bind_int64(st, 3, source_id)) {
+    rc = hv__store_fail(s, err, "publication: walk view");
+    goto cleanup;
+  }
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    memset(&row, 0, sizeof(row));
+    row.key = (const char *)sqlite3_column_text(st, 0);
+    row.uri = (const char *)sqlite3_column_text(st, 1);
+    row.identifier = (const char *)sqlite3_column_text(st, 2);
+    row.modified = (const char *)sqlite3_column_text(st, 3);
+    row.hash = (const char *)sqlite3_column_text(st, 4);
+    row.distributions = (size_t)sqlite3_column_int64(st, 6);
+    row.page_url = (const char *)sqlite3_column_text(st, 7);
+    row.violations = sqlite3_column_int64(st, 8);
+    if (!row.key || !row.hash) {
+      rc = hv_error_oom(err);
+      goto cleanup;
+    }
+    hv_buf_reset(&s->payload);
+    if ((rc = hv_decompress(&s->payload, sqlite3_column_blob(st, 5),
+                            (size_t)sqlite3_column_bytes(st, 5), err)) < 0) {
+      hv_error_prefix(err, "publication: payload of dataset '%s': ",
+                      row.key);
+      goto cleanup;
+    }
+    row.payload = s->payload.ptr;
+    row.payload_len = s->payload.len;
+    if ((rc = cb(&row, payload)) < 0)
+      goto cleanup;
+    rc = 0;
+  }
+  if (step != SQLITE_DONE)
+    rc = hv__store_fail(s, err, "publication: walk view");
+
+cleanup:
+  sqlite3_finalize(st);
+  return rc;
+}
+#undef VIEW_SELECT
+
+int hv_store_outbox_count_per_copy(hv_store *s, const char *sink,
+                                   size_t *out, hv_error *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if ((rc = prepare(s,
+                    "SELECT count(*) FROM outbox WHERE identity IS NULL"
+                    " AND state IN ('pending', 'parked')"
+                    " AND (?1 IS NULL OR sink = ?1)",
+                    &st, "count per-copy operations", err)) < 0)
+    return rc;
+  if (hv__store_bind_text(st, 1, sink) || sqlite3_step(st) != SQLITE_ROW)
+    rc = hv__store_fail(s, err, "publication: count per-copy operations");
+  else
+    *out = (size_t)sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   return rc;
 }

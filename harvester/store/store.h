@@ -1070,4 +1070,36 @@ int hv_store_source_findings(hv_store *s, int64_t source_id, size_t offset,
                              hv_error *err);
 void hv_dataset_findings_free(hv_dataset_findings *d, size_t n);
 
+/*
+ * Replaces the configured sinks, each with whether it withholds datasets
+ * with violations (withhold[i]; NULL: none does), in one transaction of
+ * its own, so a crash never leaves a sink without its setting.
+ */
+int hv_store_outbox_configure(hv_store *s, const char *const *names,
+                              const int *withhold, size_t n, hv_error *err);
+
+/*
+ * Calls cb for every dataset of a publication view, in key order, with
+ * the current payload of the copy (as hv_store_dataset_foreach does):
+ * - sink NULL: the publication itself, one copy per published identity,
+ *   without datasets that have violations when withhold is set;
+ * - sink named: what the queued operations leave that sink holding
+ *   (outbox_published), again without datasets with violations when
+ *   withhold is set (a copy updated since the last resolve may have
+ *   gained some).
+ * Copies stored by pages whose resolve has not run yet are not part of
+ * either view. source_id > 0 restricts the walk to one source.
+ */
+int hv_store_publication_foreach(hv_store *s, const char *sink, int withhold,
+                                 int64_t source_id, hv_dataset_cb cb,
+                                 void *payload, hv_error *err);
+
+/*
+ * Counts the unfinished (pending or parked) operations of sink (every
+ * sink if NULL) that were queued per copy, without a published identity,
+ * by a store from before publication; they still drain by source and key.
+ */
+int hv_store_outbox_count_per_copy(hv_store *s, const char *sink,
+                                   size_t *out, hv_error *err);
+
 #endif

@@ -5,7 +5,10 @@
  * nothing doubled: a sink down for a whole drain, every third write
  * failing, writes applied but answered 500, a sink too slow for the
  * timeout, a wrong token, a validation error for one dataset, and the
- * real binary killed with SIGKILL in the middle of sending.
+ * real binary killed with SIGKILL in the middle of sending. A sink with
+ * `violations = withhold` next to one that publishes never receives a
+ * dataset with violations, withdraws one that gains a violation and gets
+ * it again once the violation is fixed.
  */
 #include "tools/hvtest.h"
 
@@ -76,7 +79,7 @@ static void configure(fixture *f, const char *url, const char *token_env,
   hv_sink_catalog_conf(&f->cat, text);
 }
 
-static void name_of(int i, char out[HV_CKAN_NAME_MAX + 1])
+static const char *name_of(int i, char out[HV_CKAN_NAME_MAX + 1])
 {
   char identity[64];
 
@@ -84,6 +87,7 @@ static void name_of(int i, char out[HV_CKAN_NAME_MAX + 1])
    * dct:identifier of the catalog's dataset i. */
   snprintf(identity, sizeof(identity), "ds-%d", i);
   hv_ckan_identity_name(identity, out);
+  return out;
 }
 
 /* Every dataset first..first+count-1 is an active package, created by
@@ -449,6 +453,106 @@ static void test_sigkill_while_sending(void **state)
   assert_int_equal(hv_ckan_double_calls(f->ckan, "package_create"), 3 * N);
 }
 
+
+/* Calls of any action about dataset i at d. */
+static size_t calls_about(hv_ckan_double *d, int i)
+{
+  char name[HV_CKAN_NAME_MAX + 1];
+
+  name_of(i, name);
+  return hv_ckan_double_calls_for(d, NULL, name, 0);
+}
+
+static int package_active(hv_ckan_double *d, int i)
+{
+  char name[HV_CKAN_NAME_MAX + 1];
+  json_t *p;
+  int active;
+
+  name_of(i, name);
+  if (!(p = hv_ckan_double_package(d, name)))
+    return 0;
+  active = strcmp(json_string_value(json_object_get(p, "state")),
+                  "active") == 0;
+  json_decref(p);
+  return active;
+}
+
+static void test_withhold_next_to_publish(void **state)
+{
+  fixture *f = *state;
+  hv_ckan_double *strict = NULL;
+  hv_error err = HV_ERROR_INIT;
+  hv_outbox_stats st;
+  char url[128], text[1024], name[HV_CKAN_NAME_MAX + 1];
+  int i;
+
+  HV_ASSERT_OK(hv_ckan_double_start(&strict, TOKEN, &err), &err);
+  snprintf(text, sizeof(text),
+           "[sink govdata]\ntype = ckan\nurl = %s\n"
+           "token_env = HV_TEST_CKAN_TOKEN\norganization = senatsverwaltung\n"
+           "timeout = 2\n"
+           "[sink strict]\ntype = ckan\nurl = %s\n"
+           "token_env = HV_TEST_CKAN_TOKEN\ntimeout = 2\n"
+           "violations = withhold\n",
+           f->url, hv_ckan_double_url(strict, url, sizeof(url)));
+  hv_sink_catalog_conf(&f->cat, text);
+
+  /* Dataset 2 has a violation: published to govdata, never to strict. */
+  f->cat.violating = 2;
+  hv_sink_catalog_serve(&f->cat, 1, 4, 1, 0);
+  hv_sink_catalog_harvest(&f->cat);
+  hv_sink_catalog_push(&f->cat, &st);
+  assert_int_equal(st.done, 7);
+  assert_int_equal(st.left, 0);
+  assert_exactly(f, 1, 4);
+  assert_int_equal(hv_ckan_double_active(strict), 3);
+  assert_int_equal(calls_about(strict, 2), 0);
+  for (i = 1; i <= 4; i++)
+    assert_int_equal(package_active(strict, i), i != 2);
+
+  /* 2 is fixed, 3 breaks: strict gets 2, withdraws 3; govdata updates. */
+  f->cat.violating = 3;
+  hv_sink_catalog_serve(&f->cat, 1, 4, 2, 0);
+  hv_sink_catalog_harvest(&f->cat);
+  hv_sink_catalog_push(&f->cat, &st);
+  assert_int_equal(st.left, 0);
+  assert_exactly(f, 1, 4);
+  assert_int_equal(hv_ckan_double_calls(f->ckan, "package_delete"), 0);
+  assert_int_equal(hv_ckan_double_creates(strict, name_of(2, name)), 1);
+  assert_int_equal(hv_ckan_double_calls_for(strict, "package_delete",
+                                            name_of(3, name), 200),
+                   1);
+  assert_int_equal(hv_ckan_double_calls(strict, "package_delete"), 1);
+  assert_int_equal(hv_ckan_double_active(strict), 3);
+  for (i = 1; i <= 4; i++)
+    assert_int_equal(package_active(strict, i), i != 3);
+
+  /* A harvest that changes nothing sends nothing to either sink. */
+  {
+    size_t before = hv_ckan_double_calls(strict, NULL);
+    size_t before_pub = hv_ckan_double_calls(f->ckan, NULL);
+
+    hv_sink_catalog_harvest(&f->cat);
+    hv_sink_catalog_push(&f->cat, &st);
+    assert_int_equal(st.done, 0);
+    assert_int_equal(hv_ckan_double_calls(strict, NULL), before);
+    assert_int_equal(hv_ckan_double_calls(f->ckan, NULL), before_pub);
+  }
+
+  /* 3 fixed: put again, the deleted package revived by an update. */
+  f->cat.violating = 0;
+  hv_sink_catalog_serve(&f->cat, 1, 4, 3, 0);
+  hv_sink_catalog_harvest(&f->cat);
+  hv_sink_catalog_push(&f->cat, &st);
+  assert_int_equal(st.left, 0);
+  assert_int_equal(hv_ckan_double_active(strict), 4);
+  assert_int_equal(hv_ckan_double_creates(strict, name_of(3, name)), 1);
+  assert_int_equal(package_active(strict, 3), 1);
+  assert_exactly(f, 1, 4);
+  hv_ckan_double_stop(strict);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -465,6 +569,8 @@ int main(void)
                                       teardown),
       cmocka_unit_test_setup_teardown(test_wrong_token, setup, teardown),
       cmocka_unit_test_setup_teardown(test_validation_error_parks_one, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_withhold_next_to_publish, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_sigkill_while_sending, setup,
                                       teardown),

@@ -3,6 +3,10 @@
  * flush that rewrote the catalog files, and the paged DCAT-AP.de export
  * (Hydra PartialCollectionView, N datasets a page, an ETag per page)
  * follows creates and deletes exactly. Pages are read back with raptor.
+ * The files hold the publication: one copy per published dataset when
+ * two sources deliver the same datasets, without the datasets with
+ * violations when the sink withholds them, in the catalog files, the
+ * pages and `run --out` alike.
  */
 #include "tools/hvtest.h"
 
@@ -12,6 +16,8 @@
 #include <sys/stat.h>
 
 #include "decode/rdfparse.h"
+#include "harvest/harvest.h"
+#include "sinks/files.h"
 #include "model/graph.h"
 #include "tools/sink_catalog.h"
 #include "util/alloc.h"
@@ -39,7 +45,8 @@ static int teardown(void **state)
   return 0;
 }
 
-static void configure(hv_sink_catalog *c, const char *subdir)
+static void configure_with(hv_sink_catalog *c, const char *subdir,
+                           const char *extra)
 {
   char text[1024], dir[700];
 
@@ -49,9 +56,14 @@ static void configure(hv_sink_catalog *c, const char *subdir)
            "type = files\n"
            "dir = %s\n"
            "page_size = 4\n"
-           "catalog_iri = " BASE "\n",
-           dir);
+           "catalog_iri = " BASE "\n%s",
+           dir, extra);
   hv_sink_catalog_conf(c, text);
+}
+
+static void configure(hv_sink_catalog *c, const char *subdir)
+{
+  configure_with(c, subdir, "");
 }
 
 static char *page_path(hv_sink_catalog *c, const char *name, char *buf,
@@ -203,6 +215,107 @@ static void test_failed_flush_confirms_nothing(void **state)
   assert_int_equal(hv_sink_catalog_ops(c, NULL), 0);
 }
 
+
+/* How often the N-Triples file at path types dataset i a dcat:Dataset. */
+static int dataset_copies(const char *path, int i)
+{
+  char needle[200], *text = hv_test_read_file(path, NULL), *p;
+  int n = 0;
+
+  assert_non_null(text);
+  snprintf(needle, sizeof(needle),
+           "<http://example.org/ds/%d> <http://www.w3.org/1999/02/"
+           "22-rdf-syntax-ns#type> <http://www.w3.org/ns/dcat#Dataset> .\n",
+           i);
+  for (p = text; (p = strstr(p, needle)); p++)
+    n++;
+  hv_free(text);
+  return n;
+}
+
+/* Harvests the catalog through two sources serving the same datasets. */
+static void harvest_twice_listed(hv_sink_catalog *c, hv_source *copy)
+{
+  hv_harvest_opts opts = HV_HARVEST_OPTS_INIT;
+  hv_source_report *reports = NULL;
+  hv_error err = HV_ERROR_INIT;
+  hv_source both[2];
+
+  both[0] = c->src;
+  both[1] = *copy;
+  opts.fetch.allow_loopback = 1;
+  opts.max_delete_share = 1.0;
+  HV_ASSERT_OK(hv_harvest_run(c->store, both, 2, &opts, &reports, &err),
+               &err);
+  assert_string_equal(reports[0].status, HV_RUN_OK);
+  assert_string_equal(reports[1].status, HV_RUN_OK);
+  hv_source_reports_free(reports, 2);
+}
+
+static void test_files_hold_the_publication(void **state)
+{
+  hv_sink_catalog *c = *state;
+  hv_error err = HV_ERROR_INIT;
+  hv_files_stats fs;
+  hv_outbox_stats st;
+  hv_source src, copy;
+  char path[900], nt[800], runout[700];
+  int i;
+
+  snprintf(path, sizeof(path), "%s/out", c->dir);
+  assert_int_equal(mkdir(path, 0755), 0);
+  snprintf(nt, sizeof(nt), "%s/out/catalog.nt", c->dir);
+  snprintf(runout, sizeof(runout), "%s/run-out", c->dir);
+  assert_int_equal(mkdir(runout, 0755), 0);
+  configure_with(c, "out", "violations = withhold\n");
+  memset(&src, 0, sizeof(src));
+  src.name = "by-copy";
+  src.state = "11";
+  src.kind = "dcat-rdf";
+  src.url = c->src.url;
+  src.enabled = 1;
+  HV_ASSERT_OK(hv_store_source_add(c->store, &src, &err), &err);
+  HV_ASSERT_OK(hv_store_source_get(c->store, "by-copy", &copy, &err), &err);
+
+  /* Ten datasets, each delivered by both sources; 6 has a violation. */
+  c->violating = 6;
+  hv_sink_catalog_serve(c, 1, 10, 1, 0);
+  harvest_twice_listed(c, &copy);
+  hv_sink_catalog_push(c, &st);
+  assert_int_equal(st.left, 0);
+  for (i = 1; i <= 10; i++)
+    assert_int_equal(dataset_copies(nt, i), i != 6);
+  /* 9 datasets in pages of 4; the withheld one is on no page. */
+  check_etags(c, 3, 9, 4);
+
+  /* What `run --out` writes: the publication, withheld as asked. */
+  HV_ASSERT_OK(hv_files_sink_write_published(c->store, 0, runout, 0, &fs,
+                                             &err),
+               &err);
+  assert_int_equal(fs.datasets, 10);
+  assert_int_equal(fs.withheld, 0);
+  snprintf(path, sizeof(path), "%s/catalog.nt", runout);
+  for (i = 1; i <= 10; i++)
+    assert_int_equal(dataset_copies(path, i), 1);
+  HV_ASSERT_OK(hv_files_sink_write_published(c->store, 0, runout, 1, &fs,
+                                             &err),
+               &err);
+  assert_int_equal(fs.datasets, 9);
+  assert_int_equal(fs.withheld, 1);
+  assert_int_equal(dataset_copies(path, 6), 0);
+
+  /* 6 fixed, 2 broken: the sink's files follow at the next push. */
+  c->violating = 2;
+  hv_sink_catalog_serve(c, 1, 10, 2, 0);
+  harvest_twice_listed(c, &copy);
+  hv_sink_catalog_push(c, &st);
+  assert_int_equal(st.left, 0);
+  for (i = 1; i <= 10; i++)
+    assert_int_equal(dataset_copies(nt, i), i != 2);
+  check_etags(c, 3, 9, 4);
+  hv_source_fini(&copy);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -210,6 +323,8 @@ int main(void)
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_failed_flush_confirms_nothing,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(test_files_hold_the_publication, setup,
+                                      teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,12 @@
  * per active dataset, each with exactly the dataset's triples, and the
  * catalog graph one dcat:CatalogRecord per dataset with its canonical
  * hash; wrong credentials stop the sink without marking anything done.
- * Everything is checked with SPARQL SELECT queries over HTTP.
+ * Everything is checked with SPARQL SELECT queries over HTTP. With two
+ * sources delivering the same datasets the store holds one graph per
+ * published identity; a sink that withholds datasets with violations
+ * never gets one, drops it when it gains one and gets it back when it is
+ * fixed; a quarantine release that promotes another source's copy keeps
+ * the graph, and the graphs go when every copy of their datasets is gone.
  *
  * One Virtuoso serves every test of this binary (it takes seconds to
  * start); each test uses its own graph IRI prefix. Without virtuoso-t the
@@ -18,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dedup/dedup.h"
+#include "harvest/harvest.h"
 #include "tools/sink_catalog.h"
 #include "tools/virtuoso.h"
 #include "util/alloc.h"
@@ -351,6 +358,145 @@ static void test_basic_auth_and_answers(void **state)
   hv_sink_catalog_close(&c);
 }
 
+
+/* The store holds exactly the graphs and records of datasets ids
+ * (0-terminated) under prefix. */
+static void assert_graphs(const char *prefix, const int *ids)
+{
+  hv_buf csv = HV_BUF_INIT(1 << 20), q = HV_BUF_INIT(1 << 16);
+  char want[128];
+  size_t n;
+
+  hv_buf_addf(&q,
+              "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER "
+              "(STRSTARTS(STR(?g), \"urn:govharvest:%s:ds\")) }",
+              prefix);
+  select_into(q.ptr, &csv);
+  for (n = 0; ids[n]; n++) {
+    snprintf(want, sizeof(want), "urn:govharvest:%s:ds-%d\"", prefix,
+             ids[n]);
+    if (!strstr(csv.ptr, want))
+      fail_msg("no graph %s in %s", want, csv.ptr);
+  }
+  if (rows(&csv) != n)
+    fail_msg("expected %zu graphs, got %s", n, csv.ptr);
+  hv_buf_reset(&q);
+  hv_buf_addf(&q,
+              "SELECT ?r WHERE { GRAPH <urn:govharvest:%s:catalog> { ?r a "
+              "<http://www.w3.org/ns/dcat#CatalogRecord> } }",
+              prefix);
+  select_into(q.ptr, &csv);
+  assert_int_equal(rows(&csv), n);
+  hv_buf_fini(&csv);
+  hv_buf_fini(&q);
+}
+
+/* One harvest of both sources; both runs end with status (they serve
+ * the same catalog). */
+static void harvest_both(hv_sink_catalog *c, hv_source *copy,
+                         double max_delete_share, const char *status)
+{
+  hv_harvest_opts opts = HV_HARVEST_OPTS_INIT;
+  hv_source_report *reports = NULL;
+  hv_error err = HV_ERROR_INIT;
+  hv_source both[2];
+
+  both[0] = c->src;
+  both[1] = *copy;
+  opts.fetch.allow_loopback = 1;
+  opts.max_delete_share = max_delete_share;
+  HV_ASSERT_OK(hv_harvest_run(c->store, both, 2, &opts, &reports, &err),
+               &err);
+  assert_string_equal(reports[0].status, status);
+  assert_string_equal(reports[1].status, status);
+  hv_source_reports_free(reports, 2);
+}
+
+static void test_identities_withhold_and_release(void **state)
+{
+  hv_sink_catalog *c = *state;
+  hv_error err = HV_ERROR_INIT;
+  hv_outbox_stats st;
+  hv_source src, copy;
+  char text[2048], crud[128], update[128];
+  size_t n;
+
+  if (!server)
+    skip();
+  snprintf(text, sizeof(text),
+           "[sink lod]\ntype = graphstore\nendpoint = %s\nauth = digest\n"
+           "user = dba\npassword_env = HV_TEST_VIRTUOSO_PASSWORD\n"
+           "graph_base = urn:govharvest:t4:\n"
+           "catalog_graph = urn:govharvest:t4:catalog\n"
+           "update_endpoint = %s\nviolations = withhold\n",
+           hv_virtuoso_url(server, "/sparql-graph-crud-auth", crud,
+                           sizeof(crud)),
+           hv_virtuoso_url(server, "/sparql-auth", update, sizeof(update)));
+  hv_sink_catalog_conf(c, text);
+  memset(&src, 0, sizeof(src));
+  src.name = "by-copy";
+  src.state = "11";
+  src.kind = "dcat-rdf";
+  src.url = c->src.url;
+  src.enabled = 1;
+  HV_ASSERT_OK(hv_store_source_add(c->store, &src, &err), &err);
+  HV_ASSERT_OK(hv_store_source_get(c->store, "by-copy", &copy, &err), &err);
+
+  /* Two copies of every dataset, one graph each; 5 is withheld. */
+  c->violating = 5;
+  hv_sink_catalog_serve(c, 1, 6, 1, 0);
+  harvest_both(c, &copy, 1.0, HV_RUN_OK);
+  hv_sink_catalog_push(c, &st);
+  assert_int_equal(st.done, 5);
+  assert_int_equal(st.left, 0);
+  assert_graphs("t4", (const int[]){1, 2, 3, 4, 6, 0});
+
+  /* 5 fixed, 2 broken: 5's graph appears, 2's goes. */
+  c->violating = 2;
+  hv_sink_catalog_serve(c, 1, 6, 2, 0);
+  harvest_both(c, &copy, 1.0, HV_RUN_OK);
+  hv_sink_catalog_push(c, &st);
+  assert_int_equal(st.left, 0);
+  assert_graphs("t4", (const int[]){1, 3, 4, 5, 6, 0});
+
+  /* 3..6 vanish from both sources: held, quarantined, still there. */
+  c->violating = 0;
+  hv_sink_catalog_serve(c, 1, 2, 2, 0);
+  harvest_both(c, &copy, 0.2, HV_RUN_HELD);
+  hv_sink_catalog_push(c, &st);
+  assert_graphs("t4", (const int[]){1, 2, 3, 4, 5, 6, 0});
+
+  /* by-copy's copies won (equal otherwise, its name sorts first), so
+   * they are the quarantined ones. Releasing its 4 promotes by-test's
+   * copy under the same identity: the graph stays, now by-test's. */
+  HV_ASSERT_OK(hv_store_quarantine_release(c->store, "by-copy",
+                                           "http://example.org/ds/4", &n,
+                                           &err),
+               &err);
+  assert_int_equal(n, 1);
+  HV_ASSERT_OK(hv_dedup_resolve(c->store, NULL, 0, NULL, NULL, NULL, &err),
+               &err);
+  hv_sink_catalog_push(c, &st);
+  assert_int_equal(st.done, 1);
+  assert_graphs("t4", (const int[]){1, 2, 3, 4, 5, 6, 0});
+  HV_ASSERT_OK(hv_store_quarantine_release(c->store, NULL, NULL, &n, &err),
+               &err);
+  assert_int_equal(n, 3);
+  HV_ASSERT_OK(hv_dedup_resolve(c->store, NULL, 0, NULL, NULL, NULL, &err),
+               &err);
+  hv_sink_catalog_push(c, &st);
+  assert_int_equal(st.left, 0);
+  assert_graphs("t4", (const int[]){1, 2, 3, 4, 5, 6, 0});
+
+  /* A complete run deletes by-test's copies too: all copies of 3..6 are
+   * gone, and so are exactly their graphs. */
+  harvest_both(c, &copy, 1.0, HV_RUN_OK);
+  hv_sink_catalog_push(c, &st);
+  assert_int_equal(st.left, 0);
+  assert_graphs("t4", (const int[]){1, 2, 0});
+  hv_source_fini(&copy);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -360,6 +506,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_resend_is_idempotent, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_wrong_password, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_identities_withhold_and_release,
+                                      setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, group_setup, group_teardown);

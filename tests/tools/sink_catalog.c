@@ -68,7 +68,7 @@ void hv_sink_catalog_serve(hv_sink_catalog *c, int first, int count, int rev,
         "<http://example.org/ds/%d> a dcat:Dataset ;\n"
         "  dct:identifier \"ds-%d\" ;\n"
         "  dct:title \"Datensatz %d Fassung %d\"@de ;\n"
-        "  dct:description \"Beschreibung von Datensatz %d\"@de ;\n"
+        "  %s%d%s ;\n"
         "  dct:modified \"2026-01-%02d\"^^xsd:date ;\n"
         "  dcat:keyword \"umwelt\"@de, \"%s\"@de ;\n"
         "  dcat:theme <http://publications.europa.eu/resource/authority/"
@@ -87,7 +87,13 @@ void hv_sink_catalog_serve(hv_sink_catalog *c, int first, int count, int rev,
         "file-type/CSV> ;\n"
         "  dct:license <http://dcat-ap.de/def/licenses/dl-by-de/2.0> ;\n"
         "  dcat:accessURL <http://example.org/files/%d.csv> .\n",
-        i, i, i, rev, i, i % 28 + 1, i == bad ? "x" : "daten", i % 7, i % 7,
+        i, i, i, rev,
+        /* The violating dataset has no description, a DCAT-AP.de
+           violation; it gets a note in its place. */
+        i == c->violating ? "dct:alternative \"Notiz zu Datensatz "
+                          : "dct:description \"Beschreibung von Datensatz ",
+        i, i == c->violating ? "\"" : "\"@de", i % 28 + 1,
+        i == bad ? "x" : "daten", i % 7, i % 7,
         i % 7, i, i, i);
   memset(&step, 0, sizeof(step));
   step.content_type = "text/turtle; charset=utf-8";
@@ -101,10 +107,8 @@ void hv_sink_catalog_serve(hv_sink_catalog *c, int first, int count, int rev,
 void hv_sink_catalog_conf(hv_sink_catalog *c, const char *text)
 {
   hv_error err = HV_ERROR_INIT;
-  const char **names;
   char path[600];
   FILE *fp;
-  size_t i;
 
   snprintf(path, sizeof(path), "%s/govharvest.conf", c->dir);
   assert_non_null(fp = fopen(path, "w"));
@@ -114,12 +118,9 @@ void hv_sink_catalog_conf(hv_sink_catalog *c, const char *text)
   c->confs = NULL;
   c->n_confs = 0;
   HV_ASSERT_OK(hv_sink_conf_load(path, &c->confs, &c->n_confs, &err), &err);
-  assert_non_null(names = hv_calloc(c->n_confs + 1, sizeof(*names)));
-  for (i = 0; i < c->n_confs; i++)
-    names[i] = c->confs[i].name;
-  HV_ASSERT_OK(hv_store_outbox_set_sinks(c->store, names, c->n_confs, &err),
+  /* As the commands do: the sinks with their violations settings. */
+  HV_ASSERT_OK(hv_outbox_configure(c->store, c->confs, c->n_confs, 0, &err),
                &err);
-  hv_free(names);
 }
 
 void hv_sink_catalog_harvest(hv_sink_catalog *c)

@@ -22,6 +22,8 @@ typedef struct hv_sink_catalog {
   hv_source src;         /* "by-test", state 11 */
   hv_sink_conf *confs;   /* the sinks of the last hv_sink_catalog_conf */
   size_t n_confs;
+  int violating;         /* dataset served without dct:description (a
+                            violation) by the next serve; 0: none */
 } hv_sink_catalog;
 
 /* Sets everything up; fails the test on error. */
