@@ -104,4 +104,38 @@ int hv__store_exec(hv_store *s, const char *sql, const char *what,
 int hv__store_query_int(hv_store *s, const char *sql, const char *what,
                         int64_t *out, hv_error *err);
 
+/* Prepares a one-off statement into *out (NULL on failure), reporting a
+ * failure as what. The caller finalizes *out. */
+int hv__store_prepare(hv_store *s, const char *sql, sqlite3_stmt **out,
+                      const char *what, hv_error *err);
+
+/* Copies text column i into the fixed buffer dst of cap bytes,
+ * truncating; SQL NULL becomes "". */
+void hv__store_column_copy(sqlite3_stmt *st, int i, char *dst, size_t cap);
+
+/*
+ * Makes *items (an array of len elements of elem bytes, with room for
+ * *cap) hold one more, doubling its room. On HV_ENOMEM *items and *cap
+ * are left as they were, so the caller still owns and frees the array.
+ */
+int hv__store_grow(void **items, size_t *cap, size_t len, size_t elem,
+                   hv_error *err);
+
+/* Fills elem (zeroed) from the current row of st; may own what it sets. */
+typedef int (*hv__store_row_reader)(sqlite3_stmt *st, void *elem,
+                                    hv_error *err);
+
+/*
+ * Steps the prepared SELECT st to its end, reading each row into a new
+ * element of elem bytes with one_row. On success *out (owned by the
+ * caller; NULL when there are no rows) and *n_out are set. On failure
+ * the rows read so far, including one that failed half way, are
+ * released with free_list (or hv_free when free_list is NULL), and a
+ * step failure is reported as what. st stays the caller's to finalize.
+ */
+int hv__store_collect(hv_store *s, sqlite3_stmt *st, size_t elem,
+                      hv__store_row_reader one_row,
+                      void (*free_list)(void *, size_t), void **out,
+                      size_t *n_out, const char *what, hv_error *err);
+
 #endif
