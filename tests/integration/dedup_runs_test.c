@@ -13,6 +13,7 @@
  *   duplicate is found and nothing else is merged.
  */
 #include "tools/hvtest.h"
+#include "tools/cli_run.h"
 #include "tools/reconcile_check.h"
 #include "tools/fault_server.h"
 
@@ -21,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "dedup/dedup.h"
 #include "demo/static_server.h"
@@ -239,22 +239,20 @@ static const char *state_of(fixture *f, const char *key, const char *source)
   return st;
 }
 
-/* Runs the built binary on the fixture's store; returns its exit code. */
+/*
+ * Runs the built binary quietly on the fixture's store, with its
+ * standard error merged into out (cap bytes, truncated); returns its
+ * exit code.
+ */
 static int gh(fixture *f, char *out, size_t cap, const char *args)
 {
-  char cmd[2048];
-  FILE *p;
-  size_t n;
-  int status;
+  char *text = NULL;
+  int rc;
 
-  snprintf(cmd, sizeof(cmd), "'%s' --db '%s' -q %s 2>&1", HV_BINARY, f->db,
-           args);
-  p = popen(cmd, "r");
-  assert_non_null(p);
-  n = fread(out, 1, cap - 1, p);
-  out[n] = '\0';
-  status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  rc = hv_test_cli_run(f->db, f->dir, &text, NULL, "-q %s", args);
+  snprintf(out, cap, "%s", text);
+  hv_free(text);
+  return rc;
 }
 
 /* The three catalogs. B and C are one dataset each across sources. */
