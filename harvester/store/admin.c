@@ -544,20 +544,15 @@ static void metric_free_cb(void *list, size_t n)
 static int metric_query(hv_store *s, const char *sql, const char *what,
                         hv_metric_row **out, size_t *n_out, hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
   void *list = NULL;
   size_t n = 0;
   int rc;
 
-  if ((rc = hv__store_prepare(s, sql, &st, what, err)) < 0 ||
-      (rc = hv__store_collect(s, st, sizeof(hv_metric_row), metric_reader,
-                              metric_free_cb, &list, &n, what, err)) < 0)
-    goto cleanup;
-  *out = list;
-  *n_out = n;
-
-cleanup:
-  sqlite3_finalize(st);
+  if ((rc = hv__store_select(s, sql, sizeof(hv_metric_row), metric_reader,
+                             metric_free_cb, &list, &n, what, err)) == 0) {
+    *out = list;
+    *n_out = n;
+  }
   return rc;
 }
 

@@ -71,14 +71,13 @@ static int lifecycle_reader(sqlite3_stmt *st, void *elem, hv_error *err)
 int hv_store_lifecycle_load(hv_store *s, hv_lifecycle_row **out,
                             size_t *n_out, hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
   void *rows = NULL;
   size_t n = 0;
-  int rc = 0;
+  int rc;
 
   /* The kept-page check (as in the deletion guard) is only needed for
    * quarantined copies, so only they pay for the page lookup. */
-  if ((rc = hv__store_prepare(
+  if ((rc = hv__store_select(
            s,
            "SELECT d.id, d.source_id, s.name, s.priority, d.key,"
            " d.uri, d.identifier, d.modified, d.state,"
@@ -91,16 +90,11 @@ int hv_store_lifecycle_load(hv_store *s, hv_lifecycle_row **out,
            " FROM dataset d JOIN source s ON s.id = d.source_id"
            " WHERE d.status = 'active' OR d.state IS NULL"
            " OR d.state <> 'deleted' ORDER BY d.id",
-           &st, "load dataset copies", err)) < 0 ||
-      (rc = hv__store_collect(s, st, sizeof(hv_lifecycle_row), lifecycle_reader,
-                              lifecycle_rows_free_cb, &rows, &n,
-                              "load dataset copies", err)) < 0)
-    goto cleanup;
-  *out = rows;
-  *n_out = n;
-
-cleanup:
-  sqlite3_finalize(st);
+           sizeof(hv_lifecycle_row), lifecycle_reader, lifecycle_rows_free_cb,
+           &rows, &n, "load dataset copies", err)) == 0) {
+    *out = rows;
+    *n_out = n;
+  }
   return rc;
 }
 
@@ -115,10 +109,9 @@ int hv_store_lifecycle_generations(hv_store *s, int add_new,
                                    int64_t **bounds_out, size_t *n_out,
                                    hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
   void *b = NULL;
   size_t n = 0;
-  int rc = 0;
+  int rc;
 
   if (add_new &&
       (rc = hv__store_exec(s,
@@ -127,18 +120,14 @@ int hv_store_lifecycle_generations(hv_store *s, int add_new,
                            " WHERE m > coalesce((SELECT max(max_run)"
                            " FROM dedup_generation), 0)",
                            "record dedup generation", err)) < 0)
-    goto cleanup;
-  if ((rc = hv__store_prepare(
-           s, "SELECT max_run FROM dedup_generation ORDER BY gen", &st,
-           "read dedup generations", err)) < 0 ||
-      (rc = hv__store_collect(s, st, sizeof(int64_t), generation_reader, NULL,
-                              &b, &n, "read dedup generations", err)) < 0)
-    goto cleanup;
-  *bounds_out = b;
-  *n_out = n;
-
-cleanup:
-  sqlite3_finalize(st);
+    return rc;
+  if ((rc = hv__store_select(
+           s, "SELECT max_run FROM dedup_generation ORDER BY gen",
+           sizeof(int64_t), generation_reader, NULL, &b, &n,
+           "read dedup generations", err)) == 0) {
+    *bounds_out = b;
+    *n_out = n;
+  }
   return rc;
 }
 

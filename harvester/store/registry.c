@@ -225,25 +225,20 @@ static void source_list_free_cb(void *list, size_t n)
 int hv_store_source_list(hv_store *s, hv_source **out, size_t *n_out,
                          hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
   void *list = NULL;
   size_t n = 0;
   int rc;
 
-  if ((rc = hv__store_prepare(s,
-                              "SELECT id, name, state, kind, url, format_hint,"
-                              " contributor_id, priority, enabled, created_at"
-                              " FROM source ORDER BY name",
-                              &st, "list sources", err)) < 0 ||
-      (rc = hv__store_collect(s, st, sizeof(hv_source), source_reader,
-                              source_list_free_cb, &list, &n, "list sources",
-                              err)) < 0)
-    goto cleanup;
-  *out = list;
-  *n_out = n;
-
-cleanup:
-  sqlite3_finalize(st);
+  if ((rc = hv__store_select(s,
+                             "SELECT id, name, state, kind, url, format_hint,"
+                             " contributor_id, priority, enabled, created_at"
+                             " FROM source ORDER BY name",
+                             sizeof(hv_source), source_reader,
+                             source_list_free_cb, &list, &n, "list sources",
+                             err)) == 0) {
+    *out = list;
+    *n_out = n;
+  }
   return rc;
 }
 

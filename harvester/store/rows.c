@@ -80,3 +80,18 @@ cleanup:
     hv_free(list);
   return rc;
 }
+
+int hv__store_select(hv_store *s, const char *sql, size_t elem,
+                     hv__store_row_reader one_row,
+                     void (*free_list)(void *, size_t), void **out,
+                     size_t *n_out, const char *what, hv_error *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if ((rc = hv__store_prepare(s, sql, &st, what, err)) == 0)
+    rc = hv__store_collect(s, st, elem, one_row, free_list, out, n_out, what,
+                           err);
+  sqlite3_finalize(st);
+  return rc;
+}

@@ -33,22 +33,17 @@ static int state_reader(sqlite3_stmt *st, void *elem, hv_error *err)
 int hv_store_state_list(hv_store *s, hv_state_row **out, size_t *n_out,
                         hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
   void *rows = NULL;
   size_t n = 0;
   int rc;
 
-  if ((rc = hv__store_prepare(s,
-                              "SELECT key, code, name FROM state ORDER BY key",
-                              &st, "list states", err)) < 0 ||
-      (rc = hv__store_collect(s, st, sizeof(hv_state_row), state_reader, NULL,
-                              &rows, &n, "list states", err)) < 0)
-    goto cleanup;
-  *out = rows;
-  *n_out = n;
-
-cleanup:
-  sqlite3_finalize(st);
+  if ((rc =
+           hv__store_select(s, "SELECT key, code, name FROM state ORDER BY key",
+                            sizeof(hv_state_row), state_reader, NULL, &rows, &n,
+                            "list states", err)) == 0) {
+    *out = rows;
+    *n_out = n;
+  }
   return rc;
 }
 
@@ -296,31 +291,23 @@ static int holding_reader(sqlite3_stmt *st, void *elem, hv_error *err)
 int hv_store_holdings(hv_store *s, hv_holding **out, size_t *n_out,
                       hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
   void *rows = NULL;
   size_t n = 0;
-  int rc = 0;
+  int rc;
 
-  if (sqlite3_prepare_v2(s->db,
-                         "SELECT s.id, s.name, s.state, s.created_at,"
-                         " count(d.id),"
-                         " coalesce(sum(d.state = 'superseded'), 0),"
-                         " coalesce(sum(d.state = 'quarantined'), 0)"
-                         " FROM source s LEFT JOIN dataset d"
-                         "  ON d.source_id = s.id AND d.status = 'active'"
-                         " GROUP BY s.id ORDER BY s.name",
-                         -1, &st, NULL) != SQLITE_OK) {
-    rc = hv__store_fail(s, err, "read holdings");
-    goto cleanup;
+  if ((rc = hv__store_select(s,
+                             "SELECT s.id, s.name, s.state, s.created_at,"
+                             " count(d.id),"
+                             " coalesce(sum(d.state = 'superseded'), 0),"
+                             " coalesce(sum(d.state = 'quarantined'), 0)"
+                             " FROM source s LEFT JOIN dataset d"
+                             "  ON d.source_id = s.id AND d.status = 'active'"
+                             " GROUP BY s.id ORDER BY s.name",
+                             sizeof(hv_holding), holding_reader, NULL, &rows,
+                             &n, "read holdings", err)) == 0) {
+    *out = rows;
+    *n_out = n;
   }
-  if ((rc = hv__store_collect(s, st, sizeof(hv_holding), holding_reader, NULL,
-                              &rows, &n, "read holdings", err)) < 0)
-    goto cleanup;
-  *out = rows;
-  *n_out = n;
-
-cleanup:
-  sqlite3_finalize(st);
   return rc;
 }
 

@@ -138,4 +138,14 @@ int hv__store_collect(hv_store *s, sqlite3_stmt *st, size_t elem,
                       void (*free_list)(void *, size_t), void **out,
                       size_t *n_out, const char *what, hv_error *err);
 
+/*
+ * Prepares the parameterless SELECT sql and collects its rows as
+ * hv__store_collect does, finalizing the statement; what names both a
+ * failed prepare and a failed step.
+ */
+int hv__store_select(hv_store *s, const char *sql, size_t elem,
+                     hv__store_row_reader one_row,
+                     void (*free_list)(void *, size_t), void **out,
+                     size_t *n_out, const char *what, hv_error *err);
+
 #endif
