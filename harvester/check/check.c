@@ -18,6 +18,7 @@
 
 #include "decode/page.h"
 #include "map/lexical.h"
+#include "map/lookup.h"
 #include "util/buf.h"
 
 /* A term longer than this is not quoted but reported as too big. */
@@ -848,22 +849,11 @@ static int checker_done(checker *c, int rc, size_t start)
 
 static int find_dataset(const hv_graph *g, const char *name, hv_term *out)
 {
-  size_t i;
-
   if (name) {
     node_term(out, name);
     return 1;
   }
-  for (i = 0; i < g->len; i++) {
-    const hv_quad *q = &g->quads[i];
-
-    if (q->o.kind == HV_TERM_IRI && strcmp(q->p.value, P_TYPE) == 0 &&
-        strcmp(q->o.value, C_DATASET) == 0) {
-      *out = q->s;
-      return 1;
-    }
-  }
-  return 0;
+  return hv__graph_first_of_class(g, C_DATASET, out);
 }
 
 int hv_check_dataset(const hv_profile *p, const hv_graph *mapped,

@@ -20,6 +20,7 @@
 
 #include "decode/page.h"
 #include "map/lexical.h"
+#include "map/lookup.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -830,24 +831,13 @@ static int map_quad(mapper *m, const hv_quad *in)
 /* Finds the dataset node: the given IRI, or the first dcat:Dataset. */
 static int find_dataset(const hv_graph *g, const char *iri, hv_term *out)
 {
-  size_t i;
-
   memset(out, 0, sizeof(*out));
   if (iri) {
     out->kind = HV_TERM_IRI;
     out->value = iri;
     return 1;
   }
-  for (i = 0; i < g->len; i++) {
-    const hv_quad *q = &g->quads[i];
-
-    if (q->o.kind == HV_TERM_IRI && strcmp(q->p.value, P_TYPE) == 0 &&
-        strcmp(q->o.value, C_DATASET) == 0) {
-      *out = q->s;
-      return 1;
-    }
-  }
-  return 0;
+  return hv__graph_first_of_class(g, C_DATASET, out);
 }
 
 /* Rule map.contributor on the mapped graph. */
