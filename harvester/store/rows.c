@@ -11,6 +11,7 @@
 
 #include "store/store_int.h"
 #include "util/alloc.h"
+#include "util/compress.h"
 
 int hv__store_prepare(hv_store *s, const char *sql, sqlite3_stmt **out,
                       const char *what, hv_error *err)
@@ -93,5 +94,17 @@ int hv__store_select(hv_store *s, const char *sql, size_t elem,
     rc = hv__store_collect(s, st, elem, one_row, free_list, out, n_out, what,
                            err);
   sqlite3_finalize(st);
+  return rc;
+}
+
+int hv__store_column_payload(hv_store *s, sqlite3_stmt *st, int i,
+                             const char *key, hv_error *err)
+{
+  int rc;
+
+  hv_buf_reset(&s->payload);
+  if ((rc = hv_decompress(&s->payload, sqlite3_column_blob(st, i),
+                          (size_t)sqlite3_column_bytes(st, i), err)) < 0)
+    hv_error_prefix(err, "store: payload of dataset '%s': ", key);
   return rc;
 }

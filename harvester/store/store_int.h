@@ -2,7 +2,8 @@
  * Internals shared by the store's own files (store.c: open, statements,
  * transactions, checkpoints; registry.c: sources and runs; datasets.c:
  * pages and datasets; ledger.c: counts and reports; migrations.c: the
- * schema). Nothing outside harvester/store includes this.
+ * schema; rows.c: reading result rows into arrays and payloads). Nothing
+ * outside harvester/store includes this.
  */
 #ifndef HV_STORE_STORE_INT_H
 #define HV_STORE_STORE_INT_H
@@ -147,5 +148,13 @@ int hv__store_select(hv_store *s, const char *sql, size_t elem,
                      hv__store_row_reader one_row,
                      void (*free_list)(void *, size_t), void **out,
                      size_t *n_out, const char *what, hv_error *err);
+
+/*
+ * Decompresses the stored payload in column i of st into s->payload
+ * (reset first; valid until the next use of the scratch buffer). A
+ * failure names the dataset key.
+ */
+int hv__store_column_payload(hv_store *s, sqlite3_stmt *st, int i,
+                             const char *key, hv_error *err);
 
 #endif
