@@ -76,8 +76,8 @@ cleanup:
 }
 
 /* Reads the sixteen LEDGER_SUMS columns starting at column first. */
-static void counts_from_row(sqlite3_stmt *st, int first,
-                            hv_ledger_counts *out)
+void hv__store_ledger_counts_from_row(sqlite3_stmt *st, int first,
+                                      hv_ledger_counts *out)
 {
   out->requests = sqlite3_column_int64(st, first + 0);
   out->bytes = sqlite3_column_int64(st, first + 1);
@@ -110,7 +110,7 @@ int hv_store_ledger_run(hv_store *s, int64_t run_id, hv_ledger_counts *out,
     goto cleanup;
   }
   /* A run without rows sums to NULL, which reads as zero. */
-  counts_from_row(st, 0, out);
+  hv__store_ledger_counts_from_row(st, 0, out);
 
 cleanup:
   hv__store_stmt_done(st);
@@ -125,7 +125,7 @@ static int volume_reader(sqlite3_stmt *st, void *elem, hv_error *err)
   hv__store_column_copy(st, 0, r->state, sizeof(r->state));
   r->sources = sqlite3_column_int64(st, 1);
   r->runs = sqlite3_column_int64(st, 2);
-  counts_from_row(st, 3, &r->counts);
+  hv__store_ledger_counts_from_row(st, 3, &r->counts);
   return 0;
 }
 

@@ -246,22 +246,7 @@ int hv_store_ledger_foreach(hv_store *s, int64_t to, hv_ledger_cb cb,
     hv__store_column_copy(st, 4, e.status, sizeof(e.status));
     e.started_at = sqlite3_column_int64(st, 5);
     e.finished_at = sqlite3_column_int64(st, 6);
-    e.counts.requests = sqlite3_column_int64(st, 7);
-    e.counts.bytes = sqlite3_column_int64(st, 8);
-    e.counts.pages_fetched = sqlite3_column_int64(st, 9);
-    e.counts.pages_not_modified = sqlite3_column_int64(st, 10);
-    e.counts.pages_failed = sqlite3_column_int64(st, 11);
-    e.counts.datasets_new = sqlite3_column_int64(st, 12);
-    e.counts.datasets_updated = sqlite3_column_int64(st, 13);
-    e.counts.datasets_unchanged = sqlite3_column_int64(st, 14);
-    e.counts.datasets_deleted = sqlite3_column_int64(st, 15);
-    e.counts.datasets_rejected = sqlite3_column_int64(st, 16);
-    e.counts.distributions = sqlite3_column_int64(st, 17);
-    e.counts.seconds = sqlite3_column_double(st, 18);
-    e.counts.datasets_superseded = sqlite3_column_int64(st, 19);
-    e.counts.findings_violations = sqlite3_column_int64(st, 20);
-    e.counts.findings_warnings = sqlite3_column_int64(st, 21);
-    e.counts.findings_infos = sqlite3_column_int64(st, 22);
+    hv__store_ledger_counts_from_row(st, 7, &e.counts);
     if ((rc = cb(&e, payload)) < 0)
       goto cleanup;
   }

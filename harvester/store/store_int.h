@@ -157,4 +157,11 @@ int hv__store_select(hv_store *s, const char *sql, size_t elem,
 int hv__store_column_payload(hv_store *s, sqlite3_stmt *st, int i,
                              const char *key, hv_error *err);
 
+/*
+ * Reads the sixteen ledger count columns, in LEDGER_SUMS order (summed
+ * or per row), starting at column first of st into *out.
+ */
+void hv__store_ledger_counts_from_row(sqlite3_stmt *st, int first,
+                                      hv_ledger_counts *out);
+
 #endif
