@@ -5,7 +5,7 @@
  */
 #include "tools/hvtest.h"
 #include "tools/cli_run.h"
-#include "tools/reconcile_check.h"
+#include "tools/harvest_bench.h"
 #include "tools/fault_server.h"
 
 #include <jansson.h>
@@ -49,10 +49,7 @@ static int teardown(void **state)
   int rc;
 
   hv_fault_server_stop(f->srv);
-  /* Every scenario ends with the ledger agreeing with its stores. */
-  rc = hv_test_reconcile_dir(f->dir);
-  hv_test_rmtree(f->dir);
-  hv_free(f->dir);
+  rc = hv_test_scenario_end(f->dir);
   hv_free(f->out);
   hv_free(f->errs);
   hv_free(f);

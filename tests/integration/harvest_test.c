@@ -8,7 +8,6 @@
 #include "tools/hvtest.h"
 #include "tools/cli_run.h"
 #include "tools/harvest_bench.h"
-#include "tools/reconcile_check.h"
 #include "tools/fault_server.h"
 
 #include <sqlite3.h>

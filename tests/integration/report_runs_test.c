@@ -9,6 +9,7 @@
  */
 #include "tools/hvtest.h"
 #include "tools/cli_run.h"
+#include "tools/harvest_bench.h"
 #include "tools/reconcile_check.h"
 
 #include <jansson.h>
@@ -178,10 +179,7 @@ static int teardown(void **state)
     hv_source_fini(&f->sources[i]);
   hv_static_server_stop(f->srv);
   hv_store_close(f->store);
-  /* Every scenario ends with the ledger agreeing with its stores. */
-  rc = hv_test_reconcile_dir(f->dir);
-  hv_test_rmtree(f->dir);
-  hv_free(f->dir);
+  rc = hv_test_scenario_end(f->dir);
   hv_free(f->out);
   hv_free(f->errs);
   hv_free(f);

@@ -26,16 +26,24 @@ void hv_test_bench_start(hv_test_bench *b)
   b->opts.fetch.backoff_base_ms = 20;
 }
 
+int hv_test_scenario_end(char *dir)
+{
+  int rc;
+
+  /* Every scenario ends with the ledger agreeing with its stores. */
+  rc = hv_test_reconcile_dir(dir);
+  hv_test_rmtree(dir);
+  hv_free(dir);
+  return rc;
+}
+
 int hv_test_bench_stop(hv_test_bench *b)
 {
   int rc;
 
   hv_fault_server_stop(b->srv);
   hv_store_close(b->store);
-  /* Every scenario ends with the ledger agreeing with its stores. */
-  rc = hv_test_reconcile_dir(b->dir);
-  hv_test_rmtree(b->dir);
-  hv_free(b->dir);
+  rc = hv_test_scenario_end(b->dir);
   memset(b, 0, sizeof(*b));
   return rc;
 }

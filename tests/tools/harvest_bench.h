@@ -27,6 +27,14 @@ typedef struct hv_test_bench {
 void hv_test_bench_start(hv_test_bench *b);
 
 /*
+ * Ends a scenario that ran in its own directory dir: reconciles every
+ * store in it (reconcile_check.h), removes it and frees dir. Returns the
+ * reconciliation's result (0 when the ledger agrees), for a cmocka
+ * teardown to return.
+ */
+int hv_test_scenario_end(char *dir);
+
+/*
  * Stops the server, closes the store, reconciles every store in the
  * directory and removes it. Returns the reconciliation's result (0 when
  * the ledger agrees), for a cmocka teardown to return.
