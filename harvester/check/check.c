@@ -706,17 +706,8 @@ static int xsd_valid(const char *dt, const char *s)
   }
   if (!is_dt)
     return zone_end(p);
-  if (*p++ != 'T' || !hv__lex_digits(&p, 2, &h) || *p++ != ':' ||
-      !hv__lex_digits(&p, 2, &mi) || *p++ != ':' ||
-      !hv__lex_digits(&p, 2, &sec) || mi > 59 || sec > 59 || h > 24)
+  if (*p++ != 'T' || !hv__lex_time(&p, &h, &mi, &sec) || h > 24)
     return 0;
-  if (*p == '.') {
-    p++;
-    if (*p < '0' || *p > '9')
-      return 0;
-    while (*p >= '0' && *p <= '9')
-      p++;
-  }
   if (h == 24 && (mi || sec))
     return 0;
   return zone_end(p);

@@ -42,6 +42,24 @@ int hv__lex_zone(const char **s)
   return mi < 60 && (h < 14 || (h == 14 && mi == 0));
 }
 
+int hv__lex_time(const char **s, int *h, int *mi, int *sec)
+{
+  const char *p = *s;
+
+  if (!hv__lex_digits(&p, 2, h) || *p++ != ':' || !hv__lex_digits(&p, 2, mi) ||
+      *p++ != ':' || !hv__lex_digits(&p, 2, sec) || *mi > 59 || *sec > 59)
+    return 0;
+  if (*p == '.') {
+    p++;
+    if (*p < '0' || *p > '9')
+      return 0;
+    while (*p >= '0' && *p <= '9')
+      p++;
+  }
+  *s = p;
+  return 1;
+}
+
 int hv__lex_is_date_pred(const char *pred)
 {
   return strcmp(pred, HV_DCT "modified") == 0 ||

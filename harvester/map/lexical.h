@@ -20,6 +20,14 @@ int hv__lex_digits(const char **s, int n, int *v);
  */
 int hv__lex_zone(const char **s);
 
+/*
+ * Reads a time of day hh:mm:ss with an optional fraction .d+ at *s into
+ * *h, *mi and *sec and advances *s past it. Returns 1 when the syntax
+ * holds and minutes and seconds are at most 59, else 0; the hour's range
+ * (23, or 24 for xsd's end of day) is the caller's to check.
+ */
+int hv__lex_time(const char **s, int *h, int *mi, int *sec);
+
 /* Returns 1 if pred (an IRI) is one whose values are dates:
    dct:modified, dct:issued, dcat:startDate or dcat:endDate. */
 int hv__lex_is_date_pred(const char *pred);

@@ -271,17 +271,8 @@ static int parse_date(const char *s, char *out, size_t cap, const char **dt)
   *dt = XSD_DATE;
   if (*p == 'T') {
     p++;
-    if (!hv__lex_digits(&p, 2, &h) || *p++ != ':' ||
-        !hv__lex_digits(&p, 2, &mi) || *p++ != ':' ||
-        !hv__lex_digits(&p, 2, &sec) || h > 23 || mi > 59 || sec > 59)
+    if (!hv__lex_time(&p, &h, &mi, &sec) || h > 23)
       return 0;
-    if (*p == '.') {
-      p++;
-      if (*p < '0' || *p > '9')
-        return 0;
-      while (*p >= '0' && *p <= '9')
-        p++;
-    }
     *dt = XSD_DATETIME;
   }
   if (!hv__lex_zone(&p) || *p != '\0')
