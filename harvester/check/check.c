@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "decode/page.h"
+#include "map/lexical.h"
+#include "map/lookup.h"
 #include "util/buf.h"
 
 /* A term longer than this is not quoted but reported as too big. */
@@ -677,34 +679,10 @@ static int check_one_distribution(checker *c, const hv_term *dist,
 /* Values anywhere in the graph                                        */
 /* ------------------------------------------------------------------ */
 
-/* Reads exactly n digits at *s into *v and advances. */
-static int digits(const char **s, int n, int *v)
-{
-  int i;
-
-  *v = 0;
-  for (i = 0; i < n; i++) {
-    if ((*s)[i] < '0' || (*s)[i] > '9')
-      return 0;
-    *v = *v * 10 + ((*s)[i] - '0');
-  }
-  *s += n;
-  return 1;
-}
-
 /* An optional time zone, Z or (+|-)hh:mm up to 14:00, then the end. */
 static int zone_end(const char *s)
 {
-  int h, m;
-
-  if (*s == 'Z')
-    return s[1] == '\0';
-  if (*s != '+' && *s != '-')
-    return *s == '\0';
-  s++;
-  if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &m) || *s)
-    return 0;
-  return m < 60 && (h < 14 || (h == 14 && m == 0));
+  return hv__lex_zone(&s) && *s == '\0';
 }
 
 /* A year: an optional minus, four digits, or more without a leading
@@ -717,7 +695,7 @@ static int year(const char **s)
   if (*p == '-')
     p++;
   first = p;
-  if (!digits(&p, 4, &v))
+  if (!hv__lex_digits(&p, 4, &v))
     return 0;
   while (*p >= '0' && *p <= '9')
     p++;
@@ -738,11 +716,11 @@ static int xsd_valid(const char *dt, const char *s)
     return 0;
   if (strcmp(dt, HV_XSD "gYear") == 0)
     return zone_end(p);
-  if (*p++ != '-' || !digits(&p, 2, &mo) || mo < 1 || mo > 12)
+  if (*p++ != '-' || !hv__lex_digits(&p, 2, &mo) || mo < 1 || mo > 12)
     return 0;
   if (strcmp(dt, HV_XSD "gYearMonth") == 0)
     return zone_end(p);
-  if (*p++ != '-' || !digits(&p, 2, &d) || d < 1 || d > mdays[mo - 1])
+  if (*p++ != '-' || !hv__lex_digits(&p, 2, &d) || d < 1 || d > mdays[mo - 1])
     return 0;
   if (mo == 2 && d == 29) {
     const char *y = s + (*s == '-');
@@ -755,28 +733,11 @@ static int xsd_valid(const char *dt, const char *s)
   }
   if (!is_dt)
     return zone_end(p);
-  if (*p++ != 'T' || !digits(&p, 2, &h) || *p++ != ':' ||
-      !digits(&p, 2, &mi) || *p++ != ':' || !digits(&p, 2, &sec) ||
-      mi > 59 || sec > 59 || h > 24)
+  if (*p++ != 'T' || !hv__lex_time(&p, &h, &mi, &sec) || h > 24)
     return 0;
-  if (*p == '.') {
-    p++;
-    if (*p < '0' || *p > '9')
-      return 0;
-    while (*p >= '0' && *p <= '9')
-      p++;
-  }
   if (h == 24 && (mi || sec))
     return 0;
   return zone_end(p);
-}
-
-static int is_date_pred(const char *pred)
-{
-  return strcmp(pred, HV_DCT "modified") == 0 ||
-         strcmp(pred, HV_DCT "issued") == 0 ||
-         strcmp(pred, HV_DCAT "startDate") == 0 ||
-         strcmp(pred, HV_DCAT "endDate") == 0;
 }
 
 static int is_date_type(const char *dt)
@@ -799,7 +760,7 @@ static int check_dates(checker *c)
     const hv_quad *q = &c->g->quads[i];
     const char *name;
 
-    if (!is_date_pred(q->p.value))
+    if (!hv__lex_is_date_pred(q->p.value))
       continue;
     quote(v, sizeof(v), q->o.value);
     if (q->o.kind != HV_TERM_LITERAL) {
@@ -906,22 +867,11 @@ static int checker_done(checker *c, int rc, size_t start)
 
 static int find_dataset(const hv_graph *g, const char *name, hv_term *out)
 {
-  size_t i;
-
   if (name) {
     node_term(out, name);
     return 1;
   }
-  for (i = 0; i < g->len; i++) {
-    const hv_quad *q = &g->quads[i];
-
-    if (q->o.kind == HV_TERM_IRI && strcmp(q->p.value, P_TYPE) == 0 &&
-        strcmp(q->o.value, C_DATASET) == 0) {
-      *out = q->s;
-      return 1;
-    }
-  }
-  return 0;
+  return hv__graph_first_of_class(g, C_DATASET, out);
 }
 
 int hv_check_dataset(const hv_profile *p, const hv_graph *mapped,

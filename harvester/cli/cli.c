@@ -87,6 +87,27 @@ int hv__cli_open_store(cli_ctx *ctx, hv_store **out)
   return HV_EXIT_OK;
 }
 
+int hv__cli_fail(const hv_error *err)
+{
+  fprintf(stderr, "govharvest: %s\n", err->msg);
+  return err->code == HV_ESTORE ? HV_EXIT_STORE : HV_EXIT_FAILURE;
+}
+
+int hv__cli_store_failed(hv_store *store, const hv_error *err)
+{
+  fprintf(stderr, "govharvest: %s\n", err->msg);
+  hv_store_close(store);
+  return HV_EXIT_STORE;
+}
+
+int hv__cli_date_opt(const char *usage, const char *opt, const char *arg,
+                     int64_t *out)
+{
+  if (hv__cli_parse_date(arg, out) < 0)
+    return hv__cli_usage_error(usage, "%s: not a date: %s", opt, arg);
+  return HV_EXIT_OK;
+}
+
 /* Parses a non-negative integer option; returns 0 or -1. */
 int hv__cli_parse_long(const char *s, long min, long max, long *out)
 {
@@ -227,11 +248,8 @@ static int source_list(cli_ctx *ctx, int json)
 
   if ((rc = hv__cli_open_store(ctx, &store)) != HV_EXIT_OK)
     return rc;
-  if (hv_store_source_list(store, &list, &n, &err) < 0) {
-    fprintf(stderr, "govharvest: %s\n", err.msg);
-    hv_store_close(store);
-    return HV_EXIT_STORE;
-  }
+  if (hv_store_source_list(store, &list, &n, &err) < 0)
+    return hv__cli_store_failed(store, &err);
   if (json) {
     json_t *arr = json_array();
     for (i = 0; i < n; i++)

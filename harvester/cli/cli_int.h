@@ -32,6 +32,19 @@ int hv__cli_usage_error(const char *usage, const char *fmt, ...)
    HV_EXIT_STORE. */
 int hv__cli_open_store(cli_ctx *ctx, hv_store **out);
 
+/* Prints "govharvest: MESSAGE" for err; returns HV_EXIT_STORE for a
+   store error, else HV_EXIT_FAILURE. */
+int hv__cli_fail(const hv_error *err);
+
+/* Prints "govharvest: MESSAGE" for err, closes store (NULL-safe) and
+   returns HV_EXIT_STORE: a read that failed before anything printed. */
+int hv__cli_store_failed(hv_store *store, const hv_error *err);
+
+/* Parses the date arg of option opt ("--from") into *out; returns
+   HV_EXIT_OK, or the usage error naming opt and arg. */
+int hv__cli_date_opt(const char *usage, const char *opt, const char *arg,
+                     int64_t *out);
+
 /* Parses an integer in [min, max]; returns 0 or -1. */
 int hv__cli_parse_long(const char *s, long min, long max, long *out);
 

@@ -50,13 +50,6 @@ static const char reconcile_usage[] =
     "another source's copy, or quarantined. A removed source is listed but\n"
     "is no difference. Exits 1 when any differ.\n";
 
-/* Prints err's message; returns the exit code of a failed report. */
-static int report_failed(const hv_error *err)
-{
-  fprintf(stderr, "govharvest: %s\n", err->msg);
-  return err->code == HV_ESTORE ? HV_EXIT_STORE : HV_EXIT_FAILURE;
-}
-
 static int parse_by(const char *s, hv_report_by *out)
 {
   if (strcmp(s, "state") == 0)
@@ -68,6 +61,35 @@ static int parse_by(const char *s, hv_report_by *out)
   else
     return -1;
   return 0;
+}
+
+/* Parses the argument of --format, or returns the usage error. */
+static int format_opt(const char *usage, const char *arg, hv_format *out)
+{
+  if (hv_format_parse(arg, out) < 0)
+    return hv__cli_usage_error(
+        usage, "--format: use table, csv, json or html, not %s", arg);
+  return HV_EXIT_OK;
+}
+
+/*
+ * Writes the volume report v to stdout, naming the store's states;
+ * with model and costs set it is the cost report. Returns an exit code.
+ */
+static int write_report(cli_ctx *ctx, hv_format format, const hv_volumes *v,
+                        const hv_cost_model *model, const hv_costs *costs,
+                        const hv_state_row *states, size_t n_states)
+{
+  hv_report_meta meta;
+  hv_error err = HV_ERROR_INIT;
+
+  meta.store_path = ctx->db_path;
+  meta.generated_at = (int64_t)time(NULL);
+  meta.states = states;
+  meta.n_states = n_states;
+  if (hv_report_write(stdout, format, v, model, costs, &meta, &err) < 0)
+    return hv__cli_fail(&err);
+  return HV_EXIT_OK;
 }
 
 static int report_volumes(cli_ctx *ctx, int argc, char **argv)
@@ -84,7 +106,6 @@ static int report_volumes(cli_ctx *ctx, int argc, char **argv)
   hv_volumes *v = NULL;
   hv_state_row *states = NULL;
   size_t n_states = 0;
-  hv_report_meta meta;
   hv_error err = HV_ERROR_INIT;
   hv_report_by by = HV_BY_STATE;
   hv_format format = HV_FORMAT_TABLE;
@@ -95,14 +116,14 @@ static int report_volumes(cli_ctx *ctx, int argc, char **argv)
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'f':
-      if (hv__cli_parse_date(optarg, &from) < 0)
-        return hv__cli_usage_error(volumes_usage, "--from: not a date: %s",
-                                   optarg);
+      if ((rc = hv__cli_date_opt(volumes_usage, "--from", optarg, &from)) !=
+          HV_EXIT_OK)
+        return rc;
       break;
     case 't':
-      if (hv__cli_parse_date(optarg, &to) < 0)
-        return hv__cli_usage_error(volumes_usage, "--to: not a date: %s",
-                                   optarg);
+      if ((rc = hv__cli_date_opt(volumes_usage, "--to", optarg, &to)) !=
+          HV_EXIT_OK)
+        return rc;
       break;
     case 'b':
       if (parse_by(optarg, &by) < 0)
@@ -110,9 +131,8 @@ static int report_volumes(cli_ctx *ctx, int argc, char **argv)
                                    "month, not %s", optarg);
       break;
     case 'F':
-      if (hv_format_parse(optarg, &format) < 0)
-        return hv__cli_usage_error(volumes_usage, "--format: use table, csv, "
-                                   "json or html, not %s", optarg);
+      if ((rc = format_opt(volumes_usage, optarg, &format)) != HV_EXIT_OK)
+        return rc;
       break;
     case 'j': format = HV_FORMAT_JSON; break;
     case 'h': fputs(volumes_usage, stdout); return HV_EXIT_OK;
@@ -129,15 +149,10 @@ static int report_volumes(cli_ctx *ctx, int argc, char **argv)
     return rc;
   if (hv_volumes_compute(store, from, to, by, &v, &err) < 0 ||
       hv_store_state_list(store, &states, &n_states, &err) < 0) {
-    rc = report_failed(&err);
+    rc = hv__cli_fail(&err);
     goto cleanup;
   }
-  meta.store_path = ctx->db_path;
-  meta.generated_at = (int64_t)time(NULL);
-  meta.states = states;
-  meta.n_states = n_states;
-  if (hv_report_write(stdout, format, v, NULL, NULL, &meta, &err) < 0)
-    rc = report_failed(&err);
+  rc = write_report(ctx, format, v, NULL, NULL, states, n_states);
 
 cleanup:
   hv_free(states);
@@ -166,7 +181,6 @@ static int report_costs(cli_ctx *ctx, int argc, char **argv)
   hv_cost_model *model = NULL;
   hv_costs costs;
   size_t n_states = 0, n_hv = 0;
-  hv_report_meta meta;
   hv_error err = HV_ERROR_INIT;
   hv_format format = HV_FORMAT_TABLE;
   const char *model_path = NULL, *explain = NULL;
@@ -178,9 +192,8 @@ static int report_costs(cli_ctx *ctx, int argc, char **argv)
     case 'm': model_path = optarg; break;
     case 'e': explain = optarg; break;
     case 'F':
-      if (hv_format_parse(optarg, &format) < 0)
-        return hv__cli_usage_error(costs_usage, "--format: use table, csv, "
-                                   "json or html, not %s", optarg);
+      if ((rc = format_opt(costs_usage, optarg, &format)) != HV_EXIT_OK)
+        return rc;
       break;
     case 'h': fputs(costs_usage, stdout); return HV_EXIT_OK;
     default: return hv__cli_usage_error(costs_usage, "bad option for report");
@@ -200,7 +213,7 @@ static int report_costs(cli_ctx *ctx, int argc, char **argv)
   }
   if (hv_cost_model_load(model, model_path, &err) < 0) {
     hv_free(model);
-    return report_failed(&err);
+    return hv__cli_fail(&err);
   }
   if ((rc = hv__cli_open_store(ctx, &store)) != HV_EXIT_OK)
     goto cleanup;
@@ -209,20 +222,15 @@ static int report_costs(cli_ctx *ctx, int argc, char **argv)
       hv_store_state_list(store, &states, &n_states, &err) < 0 ||
       hv_store_handover_list(store, NULL, &hv, &n_hv, &err) < 0 ||
       hv_costs_compute(model, v, hv, n_hv, &costs, &err) < 0) {
-    rc = report_failed(&err);
+    rc = hv__cli_fail(&err);
     goto cleanup;
   }
   if (explain) {
     if (explain_state(store, model, &costs, hv, n_hv, explain, &err) < 0)
-      rc = report_failed(&err);
+      rc = hv__cli_fail(&err);
     goto cleanup;
   }
-  meta.store_path = ctx->db_path;
-  meta.generated_at = (int64_t)time(NULL);
-  meta.states = states;
-  meta.n_states = n_states;
-  if (hv_report_write(stdout, format, v, model, &costs, &meta, &err) < 0)
-    rc = report_failed(&err);
+  rc = write_report(ctx, format, v, model, &costs, states, n_states);
 
 cleanup:
   hv_free(model);
@@ -336,7 +344,7 @@ static int report_reconcile(cli_ctx *ctx, int argc, char **argv)
   if ((rc = hv__cli_open_store(ctx, &store)) != HV_EXIT_OK)
     return rc;
   if (hv_reconcile_compute(store, &r, &err) < 0) {
-    rc = report_failed(&err);
+    rc = hv__cli_fail(&err);
     goto cleanup;
   }
   if (json) {

@@ -125,7 +125,7 @@ static int state_set(hv_store *store, int argc, char **argv)
       {NULL, 0, NULL, 0}};
   hv_error err = HV_ERROR_INIT;
   int64_t from = 0, to = 0;
-  int c, has = -1;
+  int c, rc, has = -1;
 
   optind = 0;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -140,14 +140,14 @@ static int state_set(hv_store *store, int argc, char **argv)
                                    "not %s", optarg);
       break;
     case 'f':
-      if (hv__cli_parse_date(optarg, &from) < 0)
-        return hv__cli_usage_error(state_usage, "--from: not a date: %s",
-                                   optarg);
+      if ((rc = hv__cli_date_opt(state_usage, "--from", optarg, &from)) !=
+          HV_EXIT_OK)
+        return rc;
       break;
     case 't':
-      if (hv__cli_parse_date(optarg, &to) < 0)
-        return hv__cli_usage_error(state_usage, "--to: not a date: %s",
-                                   optarg);
+      if ((rc = hv__cli_date_opt(state_usage, "--to", optarg, &to)) !=
+          HV_EXIT_OK)
+        return rc;
       break;
     case 'h': fputs(state_usage, stdout); return HV_EXIT_OK;
     default:
@@ -164,10 +164,8 @@ static int state_set(hv_store *store, int argc, char **argv)
                                "--from");
   if (to && to <= from)
     return hv__cli_usage_error(state_usage, "--to must be after --from");
-  if (hv_store_handover_set(store, argv[optind], from, to, has, &err) < 0) {
-    fprintf(stderr, "govharvest: %s\n", err.msg);
-    return err.code == HV_ESTORE ? HV_EXIT_STORE : HV_EXIT_FAILURE;
-  }
+  if (hv_store_handover_set(store, argv[optind], from, to, has, &err) < 0)
+    return hv__cli_fail(&err);
   return HV_EXIT_OK;
 }
 

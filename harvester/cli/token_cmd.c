@@ -94,11 +94,8 @@ static int token_list(cli_ctx *ctx, int json)
 
   if ((rc = hv__cli_open_store(ctx, &store)) != HV_EXIT_OK)
     return rc;
-  if (hv_store_token_list(store, &list, &n, &err) < 0) {
-    fprintf(stderr, "govharvest: %s\n", err.msg);
-    hv_store_close(store);
-    return HV_EXIT_STORE;
-  }
+  if (hv_store_token_list(store, &list, &n, &err) < 0)
+    return hv__cli_store_failed(store, &err);
   if (json) {
     json_t *arr = json_array();
     for (i = 0; i < n; i++)

@@ -19,6 +19,8 @@
 #include <strings.h>
 
 #include "decode/page.h"
+#include "map/lexical.h"
+#include "map/lookup.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -219,39 +221,16 @@ static int is_iri_valued(const char *pred)
   return 0;
 }
 
-static int is_date_pred(const char *pred)
-{
-  return strcmp(pred, HV_DCT "modified") == 0 ||
-         strcmp(pred, HV_DCT "issued") == 0 ||
-         strcmp(pred, HV_DCAT "startDate") == 0 ||
-         strcmp(pred, HV_DCAT "endDate") == 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Dates                                                               */
 /* ------------------------------------------------------------------ */
-
-/* Reads exactly n digits at *s into *v and advances. */
-static int digits(const char **s, int n, int *v)
-{
-  int i;
-
-  *v = 0;
-  for (i = 0; i < n; i++) {
-    if ((*s)[i] < '0' || (*s)[i] > '9')
-      return 0;
-    *v = *v * 10 + ((*s)[i] - '0');
-  }
-  *s += n;
-  return 1;
-}
 
 /* Reads one or two digits (for D.M.YYYY). */
 static int digits12(const char **s, int *v)
 {
   if ((*s)[0] >= '0' && (*s)[0] <= '9' && (*s)[1] >= '0' && (*s)[1] <= '9')
-    return digits(s, 2, v);
-  return digits(s, 1, v);
+    return hv__lex_digits(s, 2, v);
+  return hv__lex_digits(s, 1, v);
 }
 
 static int day_ok(int y, int m, int d)
@@ -262,26 +241,6 @@ static int day_ok(int y, int m, int d)
   if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
     return 0;
   return m != 2 || d < 29 || leap;
-}
-
-/* Reads an optional time zone: Z or +hh:mm / -hh:mm. */
-static int zone(const char **s)
-{
-  int h, mi;
-
-  if (**s == 'Z') {
-    (*s)++;
-    return 1;
-  }
-  if (**s != '+' && **s != '-')
-    return 1;
-  (*s)++;
-  if (!digits(s, 2, &h) || **s != ':')
-    return 0;
-  (*s)++;
-  if (!digits(s, 2, &mi))
-    return 0;
-  return h < 14 || (h == 14 && mi == 0) ? mi < 60 : 0;
 }
 
 /*
@@ -297,8 +256,8 @@ static int parse_date(const char *s, char *out, size_t cap, const char **dt)
 
   if (strlen(s) + 1 > cap)
     return 0;
-  if (digits12(&p, &d) && *p == '.' && (p++, digits12(&p, &m)) &&
-      *p == '.' && (p++, digits(&p, 4, &y)) && *p == '\0') {
+  if (digits12(&p, &d) && *p == '.' && (p++, digits12(&p, &m)) && *p == '.' &&
+      (p++, hv__lex_digits(&p, 4, &y)) && *p == '\0') {
     if (!day_ok(y, m, d))
       return 0;
     snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
@@ -306,25 +265,17 @@ static int parse_date(const char *s, char *out, size_t cap, const char **dt)
     return 1;
   }
   p = s;
-  if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &m) ||
-      *p++ != '-' || !digits(&p, 2, &d) || !day_ok(y, m, d))
+  if (!hv__lex_digits(&p, 4, &y) || *p++ != '-' || !hv__lex_digits(&p, 2, &m) ||
+      *p++ != '-' || !hv__lex_digits(&p, 2, &d) || !day_ok(y, m, d))
     return 0;
   *dt = XSD_DATE;
   if (*p == 'T') {
     p++;
-    if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) ||
-        *p++ != ':' || !digits(&p, 2, &sec) || h > 23 || mi > 59 || sec > 59)
+    if (!hv__lex_time(&p, &h, &mi, &sec) || h > 23)
       return 0;
-    if (*p == '.') {
-      p++;
-      if (*p < '0' || *p > '9')
-        return 0;
-      while (*p >= '0' && *p <= '9')
-        p++;
-    }
     *dt = XSD_DATETIME;
   }
-  if (!zone(&p) || *p != '\0')
+  if (!hv__lex_zone(&p) || *p != '\0')
     return 0;
   memcpy(out, s, strlen(s) + 1);
   return 1;
@@ -859,7 +810,7 @@ static int map_quad(mapper *m, const hv_quad *in)
     rc = map_media_type(m, &q);
   else if (strcmp(q.p.value, P_THEME) == 0)
     rc = map_theme(m, &q);
-  else if (is_date_pred(q.p.value))
+  else if (hv__lex_is_date_pred(q.p.value))
     rc = map_date(m, &q);
   else
     rc = 0;
@@ -871,24 +822,13 @@ static int map_quad(mapper *m, const hv_quad *in)
 /* Finds the dataset node: the given IRI, or the first dcat:Dataset. */
 static int find_dataset(const hv_graph *g, const char *iri, hv_term *out)
 {
-  size_t i;
-
   memset(out, 0, sizeof(*out));
   if (iri) {
     out->kind = HV_TERM_IRI;
     out->value = iri;
     return 1;
   }
-  for (i = 0; i < g->len; i++) {
-    const hv_quad *q = &g->quads[i];
-
-    if (q->o.kind == HV_TERM_IRI && strcmp(q->p.value, P_TYPE) == 0 &&
-        strcmp(q->o.value, C_DATASET) == 0) {
-      *out = q->s;
-      return 1;
-    }
-  }
-  return 0;
+  return hv__graph_first_of_class(g, C_DATASET, out);
 }
 
 /* Rule map.contributor on the mapped graph. */

@@ -178,6 +178,26 @@ static int find_name(const char *const *names, int n, const char *s)
   return -1;
 }
 
+/*
+ * Cuts the next line out of the text at *at, which ends at end: the
+ * newline becomes a NUL and *at moves past it. Returns the line, or NULL
+ * when none is left; the empty rest after a final newline is no line.
+ */
+static char *next_line(char **at, const char *end)
+{
+  char *line = *at, *nl;
+
+  if (!line || line == end)
+    return NULL;
+  if ((nl = strchr(line, '\n'))) {
+    *nl = '\0';
+    *at = nl + 1;
+  } else {
+    *at = NULL;
+  }
+  return line;
+}
+
 /* ---- key table ---------------------------------------------------------- */
 
 int hv_key_table_load(const char *path, int year, double *pct, char *source,
@@ -196,14 +216,11 @@ int hv_key_table_load(const char *path, int year, double *pct, char *source,
     source[0] = '\0';
   if ((rc = hv_file_read(path, &b, err)) < 0)
     goto cleanup;
-  for (line = b.ptr; line; line = next) {
+  next = b.ptr;
+  while ((line = next_line(&next, b.ptr + b.len))) {
     char *full;
 
-    if (line == b.ptr + b.len)
-      break; /* the empty rest after the final newline is no line */
     lineno++;
-    if ((next = strchr(line, '\n')))
-      *next++ = '\0';
     full = line + strspn(line, " \t");
     if (strncmp(full, "source ", 7) == 0) {
       if (source)
@@ -445,14 +462,11 @@ int hv_cost_model_load(hv_cost_model *out, const char *path, hv_error *err)
   snprintf(m->path, sizeof(m->path), "%s", path);
   if ((rc = hv_file_read(path, &b, err)) < 0)
     goto cleanup;
-  for (line = b.ptr; line; line = next) {
+  next = b.ptr;
+  while ((line = next_line(&next, b.ptr + b.len))) {
     char *full;
 
-    if (line == b.ptr + b.len)
-      break; /* the empty rest after the final newline is no line */
     lineno++;
-    if ((next = strchr(line, '\n')))
-      *next++ = '\0';
     full = line + strspn(line, " \t");
     if (strncmp(full, "title", 5) == 0 && (full[5] == ' ' || !full[5])) {
       if (sl.title)

@@ -20,25 +20,6 @@
 #include "util/alloc.h"
 #include "util/hash.h"
 
-/* Prepares sql on s, reporting failure as what. */
-static int prepare(hv_store *s, const char *sql, const char *what,
-                   sqlite3_stmt **out, hv_error *err)
-{
-  if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK) {
-    *out = NULL;
-    return hv__store_fail(s, err, "%s", what);
-  }
-  return 0;
-}
-
-/* Copies text column i into a fixed buffer (truncating). */
-static void column_copy(sqlite3_stmt *st, int i, char *out, size_t cap)
-{
-  const unsigned char *t = sqlite3_column_text(st, i);
-
-  snprintf(out, cap, "%s", t ? (const char *)t : "");
-}
-
 /* ---- tokens ------------------------------------------------------------ */
 
 void hv_token_info_fini(hv_token_info *t)
@@ -82,10 +63,11 @@ int hv_store_token_create(hv_store *s, const char *scope, const char *label,
   token[HV_TOKEN_LEN] = '\0';
   hv_sha256_hex(token, HV_TOKEN_LEN, hash);
 
-  if ((rc = prepare(s,
-                    "INSERT INTO api_token (hash, scope, label, created_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    "prepare token insert", &st, err)) < 0)
+  if ((rc = hv__store_prepare(
+           s,
+           "INSERT INTO api_token (hash, scope, label, created_at) "
+           "VALUES (?, ?, ?, ?)",
+           &st, "prepare token insert", err)) < 0)
     goto cleanup;
   if (hv__store_bind_text(st, 1, hash) || hv__store_bind_text(st, 2, scope) ||
       hv__store_bind_text(st, 3, label) ||
@@ -114,7 +96,7 @@ static int token_from_row(sqlite3_stmt *st, hv_token_info *out,
 
   memset(&t, 0, sizeof(t));
   t.id = sqlite3_column_int64(st, 0);
-  column_copy(st, 1, t.scope, sizeof(t.scope));
+  hv__store_column_copy(st, 1, t.scope, sizeof(t.scope));
   if ((rc = hv__store_column_dup(st, 2, &t.label, err)) < 0)
     return rc;
   t.created_at = sqlite3_column_int64(st, 3);
@@ -133,11 +115,11 @@ int hv_store_token_lookup(hv_store *s, const char *token, hv_token_info *out,
   if (!token || strlen(token) != HV_TOKEN_LEN)
     return hv_error_set(err, HV_ENOTFOUND, "token is not known");
   hv_sha256_hex(token, HV_TOKEN_LEN, hash);
-  if ((rc = prepare(s,
-                    "SELECT id, scope, label, created_at,"
-                    " coalesce(revoked_at, 0) FROM api_token"
-                    " WHERE hash = ? AND revoked_at IS NULL",
-                    "prepare token lookup", &st, err)) < 0)
+  if ((rc = hv__store_prepare(s,
+                              "SELECT id, scope, label, created_at,"
+                              " coalesce(revoked_at, 0) FROM api_token"
+                              " WHERE hash = ? AND revoked_at IS NULL",
+                              &st, "prepare token lookup", err)) < 0)
     goto cleanup;
   if (hv__store_bind_text(st, 1, hash)) {
     rc = hv__store_fail(s, err, "bind token lookup");
@@ -167,53 +149,6 @@ void hv_token_list_free(hv_token_info *list, size_t n)
   hv_free(list);
 }
 
-/*
- * Runs a prepared SELECT and collects its rows into a growing array of
- * elements of size elem, filled by one_row. Frees partial results on
- * failure through free_list.
- */
-typedef int (*row_reader)(sqlite3_stmt *st, void *elem, hv_error *err);
-
-static int collect(hv_store *s, sqlite3_stmt *st, size_t elem,
-                   row_reader one_row, void (*free_list)(void *, size_t),
-                   void **out, size_t *n_out, const char *what,
-                   hv_error *err)
-{
-  char *list = NULL;
-  size_t n = 0, cap = 0;
-  int rc = 0, step;
-
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n == cap) {
-      size_t ncap = cap ? cap * 2 : 16;
-      char *grown = hv_realloc(list, ncap * elem);
-      if (!grown) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      list = grown;
-      cap = ncap;
-    }
-    memset(list + n * elem, 0, elem);
-    rc = one_row(st, list + n * elem, err);
-    n++; /* a row that failed half way is freed with the rest */
-    if (rc < 0)
-      goto cleanup;
-  }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "%s", what);
-    goto cleanup;
-  }
-  *out = list;
-  *n_out = n;
-  list = NULL;
-
-cleanup:
-  if (list)
-    free_list(list, n);
-  return rc;
-}
-
 static int token_reader(sqlite3_stmt *st, void *elem, hv_error *err)
 {
   return token_from_row(st, elem, err);
@@ -232,12 +167,14 @@ int hv_store_token_list(hv_store *s, hv_token_info **out, size_t *n_out,
   size_t n = 0;
   int rc;
 
-  if ((rc = prepare(s,
-                    "SELECT id, scope, label, created_at,"
-                    " coalesce(revoked_at, 0) FROM api_token ORDER BY id",
-                    "prepare token list", &st, err)) < 0 ||
-      (rc = collect(s, st, sizeof(hv_token_info), token_reader,
-                    token_list_free_cb, &list, &n, "list tokens", err)) < 0)
+  if ((rc = hv__store_prepare(
+           s,
+           "SELECT id, scope, label, created_at,"
+           " coalesce(revoked_at, 0) FROM api_token ORDER BY id",
+           &st, "prepare token list", err)) < 0 ||
+      (rc = hv__store_collect(s, st, sizeof(hv_token_info), token_reader,
+                              token_list_free_cb, &list, &n, "list tokens",
+                              err)) < 0)
     goto cleanup;
   *out = list;
   *n_out = n;
@@ -252,10 +189,10 @@ int hv_store_token_revoke(hv_store *s, int64_t id, hv_error *err)
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = prepare(s,
-                    "UPDATE api_token SET revoked_at = ?"
-                    " WHERE id = ? AND revoked_at IS NULL",
-                    "prepare token revoke", &st, err)) < 0)
+  if ((rc = hv__store_prepare(s,
+                              "UPDATE api_token SET revoked_at = ?"
+                              " WHERE id = ? AND revoked_at IS NULL",
+                              &st, "prepare token revoke", err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, (int64_t)time(NULL)) ||
       sqlite3_bind_int64(st, 2, id) || sqlite3_step(st) != SQLITE_DONE) {
@@ -280,10 +217,11 @@ int hv_store_audit_add(hv_store *s, int64_t token_id, const char *actor,
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = prepare(s,
-                    "INSERT INTO audit (at, token_id, actor, action, target,"
-                    " state, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    "prepare audit insert", &st, err)) < 0)
+  if ((rc = hv__store_prepare(
+           s,
+           "INSERT INTO audit (at, token_id, actor, action, target,"
+           " state, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+           &st, "prepare audit insert", err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, (int64_t)time(NULL)) ||
       (token_id > 0 ? sqlite3_bind_int64(st, 2, token_id)
@@ -346,21 +284,22 @@ int hv_store_audit_list(hv_store *s, const char *state, size_t limit,
   size_t n = 0;
   int rc;
 
-  if ((rc = prepare(s,
-                    "SELECT id, at, coalesce(token_id, 0), actor, action,"
-                    " target, state, detail FROM audit"
-                    " WHERE ?1 IS NULL OR state = ?1"
-                    " ORDER BY id DESC LIMIT ?2",
-                    "prepare audit list", &st, err)) < 0)
+  if ((rc = hv__store_prepare(
+           s,
+           "SELECT id, at, coalesce(token_id, 0), actor, action,"
+           " target, state, detail FROM audit"
+           " WHERE ?1 IS NULL OR state = ?1"
+           " ORDER BY id DESC LIMIT ?2",
+           &st, "prepare audit list", err)) < 0)
     goto cleanup;
   if (hv__store_bind_text(st, 1, state) ||
       sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1)) {
     rc = hv__store_fail(s, err, "bind audit list");
     goto cleanup;
   }
-  if ((rc = collect(s, st, sizeof(hv_audit_row), audit_reader,
-                    audit_list_free_cb, &list, &n, "list audit rows",
-                    err)) < 0)
+  if ((rc = hv__store_collect(s, st, sizeof(hv_audit_row), audit_reader,
+                              audit_list_free_cb, &list, &n, "list audit rows",
+                              err)) < 0)
     goto cleanup;
   *out = list;
   *n_out = n;
@@ -378,11 +317,12 @@ int hv_store_source_update(hv_store *s, const hv_source *src, hv_error *err)
   int rc;
 
   if ((rc = hv_source_validate(src, err)) < 0 ||
-      (rc = prepare(s,
-                    "UPDATE source SET state = ?, kind = ?, url = ?,"
-                    " format_hint = ?, contributor_id = ?, priority = ?,"
-                    " enabled = ? WHERE name = ?",
-                    "prepare source update", &st, err)) < 0)
+      (rc = hv__store_prepare(
+           s,
+           "UPDATE source SET state = ?, kind = ?, url = ?,"
+           " format_hint = ?, contributor_id = ?, priority = ?,"
+           " enabled = ? WHERE name = ?",
+           &st, "prepare source update", err)) < 0)
     goto cleanup;
   if (hv__store_bind_text(st, 1, src->state) ||
       hv__store_bind_text(st, 2, src->kind) ||
@@ -411,8 +351,9 @@ int hv_store_schedule_get(hv_store *s, int64_t source_id, char **out,
   char *cron = NULL;
   int rc, step;
 
-  if ((rc = prepare(s, "SELECT cron FROM source_schedule WHERE source_id = ?",
-                    "prepare schedule lookup", &st, err)) < 0)
+  if ((rc = hv__store_prepare(
+           s, "SELECT cron FROM source_schedule WHERE source_id = ?", &st,
+           "prepare schedule lookup", err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, source_id)) {
     rc = hv__store_fail(s, err, "bind schedule lookup");
@@ -438,11 +379,12 @@ int hv_store_schedule_set(hv_store *s, int64_t source_id, const char *cron,
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = prepare(s,
-                    cron ? "INSERT OR REPLACE INTO source_schedule"
-                           " (source_id, cron) VALUES (?1, ?2)"
-                         : "DELETE FROM source_schedule WHERE source_id = ?1",
-                    "prepare schedule update", &st, err)) < 0)
+  if ((rc = hv__store_prepare(
+           s,
+           cron ? "INSERT OR REPLACE INTO source_schedule"
+                  " (source_id, cron) VALUES (?1, ?2)"
+                : "DELETE FROM source_schedule WHERE source_id = ?1",
+           &st, "prepare schedule update", err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, source_id) ||
       (cron && hv__store_bind_text(st, 2, cron)) ||
@@ -485,7 +427,7 @@ static int run_info_reader(sqlite3_stmt *st, void *elem, hv_error *err)
     return rc;
   r->row.started_at = sqlite3_column_int64(st, 5);
   r->row.finished_at = sqlite3_column_int64(st, 6);
-  column_copy(st, 7, r->state, sizeof(r->state));
+  hv__store_column_copy(st, 7, r->state, sizeof(r->state));
   c->requests = sqlite3_column_int64(st, 8);
   c->bytes = sqlite3_column_int64(st, 9);
   c->pages_fetched = sqlite3_column_int64(st, 10);
@@ -526,7 +468,7 @@ static int run_info_query(hv_store *s, const char *sql, const char *state,
   size_t n = 0;
   int rc;
 
-  if ((rc = prepare(s, sql, "prepare run list", &st, err)) < 0)
+  if ((rc = hv__store_prepare(s, sql, &st, "prepare run list", err)) < 0)
     goto cleanup;
   if (hv__store_bind_text(st, 1, source_name) ||
       sqlite3_bind_int64(st, 2, run_id) || hv__store_bind_text(st, 3, state) ||
@@ -534,8 +476,9 @@ static int run_info_query(hv_store *s, const char *sql, const char *state,
     rc = hv__store_fail(s, err, "bind run list");
     goto cleanup;
   }
-  if ((rc = collect(s, st, sizeof(hv_run_info), run_info_reader,
-                    run_info_free_cb, &list, &n, "list runs", err)) < 0)
+  if ((rc = hv__store_collect(s, st, sizeof(hv_run_info), run_info_reader,
+                              run_info_free_cb, &list, &n, "list runs", err)) <
+      0)
     goto cleanup;
   *out = list;
   *n_out = n;
@@ -585,8 +528,8 @@ static int metric_reader(sqlite3_stmt *st, void *elem, hv_error *err)
   int i, cols = sqlite3_column_count(st);
 
   (void)err;
-  column_copy(st, 0, m->label1, sizeof(m->label1));
-  column_copy(st, 1, m->label2, sizeof(m->label2));
+  hv__store_column_copy(st, 0, m->label1, sizeof(m->label1));
+  hv__store_column_copy(st, 1, m->label2, sizeof(m->label2));
   for (i = 2; i < cols && i < 5; i++)
     m->value[i - 2] = sqlite3_column_int64(st, i);
   return 0;
@@ -601,20 +544,15 @@ static void metric_free_cb(void *list, size_t n)
 static int metric_query(hv_store *s, const char *sql, const char *what,
                         hv_metric_row **out, size_t *n_out, hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
   void *list = NULL;
   size_t n = 0;
   int rc;
 
-  if ((rc = prepare(s, sql, what, &st, err)) < 0 ||
-      (rc = collect(s, st, sizeof(hv_metric_row), metric_reader,
-                    metric_free_cb, &list, &n, what, err)) < 0)
-    goto cleanup;
-  *out = list;
-  *n_out = n;
-
-cleanup:
-  sqlite3_finalize(st);
+  if ((rc = hv__store_select(s, sql, sizeof(hv_metric_row), metric_reader,
+                             metric_free_cb, &list, &n, what, err)) == 0) {
+    *out = list;
+    *n_out = n;
+  }
   return rc;
 }
 
@@ -655,11 +593,12 @@ int hv_store_catalog_stamp(hv_store *s, int64_t *count_out,
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = prepare(s,
-                    "SELECT count(*) FILTER (WHERE status = 'active'),"
-                    " coalesce(max(changed_run), 0),"
-                    " coalesce(max(updated_at), 0) FROM dataset",
-                    "prepare catalog stamp", &st, err)) < 0)
+  if ((rc =
+           hv__store_prepare(s,
+                             "SELECT count(*) FILTER (WHERE status = 'active'),"
+                             " coalesce(max(changed_run), 0),"
+                             " coalesce(max(updated_at), 0) FROM dataset",
+                             &st, "prepare catalog stamp", err)) < 0)
     goto cleanup;
   if (sqlite3_step(st) != SQLITE_ROW) {
     rc = hv__store_fail(s, err, "read catalog stamp");

@@ -418,12 +418,8 @@ int hv_store_dataset_foreach(hv_store *s, int64_t source_id, hv_dataset_cb cb,
       rc = hv_error_oom(err);
       goto cleanup;
     }
-    hv_buf_reset(&s->payload);
-    if ((rc = hv_decompress(&s->payload, sqlite3_column_blob(st, 5),
-                            (size_t)sqlite3_column_bytes(st, 5), err)) < 0) {
-      hv_error_prefix(err, "store: payload of dataset '%s': ", row.key);
+    if ((rc = hv__store_column_payload(s, st, 5, row.key, err)) < 0)
       goto cleanup;
-    }
     row.payload = s->payload.ptr;
     row.payload_len = s->payload.len;
     if ((rc = cb(&row, payload)) < 0)

@@ -281,21 +281,6 @@ void hv_quality_report_free(hv_quality_report *r)
   memset(r, 0, sizeof(*r));
 }
 
-/* Grows an array of elements of size sz to hold one more. */
-static int grow(void **items, size_t *cap, size_t len, size_t sz)
-{
-  void *p;
-  size_t n = *cap ? 2 * *cap : 16;
-
-  if (len < *cap)
-    return 0;
-  if (!(p = hv_realloc(*items, n * sz)))
-    return HV_ENOMEM;
-  *items = p;
-  *cap = n;
-  return 0;
-}
-
 int hv_store_report_quality(hv_store *s, const char *source,
                             const char *state, hv_quality_report *out,
                             hv_error *err)
@@ -316,10 +301,9 @@ int hv_store_report_quality(hv_store *s, const char *source,
     hv_quality_row *row;
     const char *sev = (const char *)sqlite3_column_text(st, 3);
 
-    if (grow((void **)&r.rows, &cap, r.n_rows, sizeof(*r.rows)) < 0) {
-      rc = hv_error_oom(err);
+    if ((rc = hv__store_grow((void **)&r.rows, &cap, r.n_rows, sizeof(*r.rows),
+                             err)) < 0)
       goto cleanup;
-    }
     row = &r.rows[r.n_rows];
     memset(row, 0, sizeof(*row));
     r.n_rows++;
@@ -349,10 +333,9 @@ int hv_store_report_quality(hv_store *s, const char *source,
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     hv_quality_total *t;
 
-    if (grow((void **)&r.totals, &cap, r.n_totals, sizeof(*r.totals)) < 0) {
-      rc = hv_error_oom(err);
+    if ((rc = hv__store_grow((void **)&r.totals, &cap, r.n_totals,
+                             sizeof(*r.totals), err)) < 0)
       goto cleanup;
-    }
     t = &r.totals[r.n_totals];
     memset(t, 0, sizeof(*t));
     r.n_totals++;

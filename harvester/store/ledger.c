@@ -76,8 +76,8 @@ cleanup:
 }
 
 /* Reads the sixteen LEDGER_SUMS columns starting at column first. */
-static void counts_from_row(sqlite3_stmt *st, int first,
-                            hv_ledger_counts *out)
+void hv__store_ledger_counts_from_row(sqlite3_stmt *st, int first,
+                                      hv_ledger_counts *out)
 {
   out->requests = sqlite3_column_int64(st, first + 0);
   out->bytes = sqlite3_column_int64(st, first + 1);
@@ -110,11 +110,23 @@ int hv_store_ledger_run(hv_store *s, int64_t run_id, hv_ledger_counts *out,
     goto cleanup;
   }
   /* A run without rows sums to NULL, which reads as zero. */
-  counts_from_row(st, 0, out);
+  hv__store_ledger_counts_from_row(st, 0, out);
 
 cleanup:
   hv__store_stmt_done(st);
   return rc;
+}
+
+static int volume_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  hv_volume_row *r = elem;
+
+  (void)err;
+  hv__store_column_copy(st, 0, r->state, sizeof(r->state));
+  r->sources = sqlite3_column_int64(st, 1);
+  r->runs = sqlite3_column_int64(st, 2);
+  hv__store_ledger_counts_from_row(st, 3, &r->counts);
+  return 0;
 }
 
 int hv_store_report_volumes(hv_store *s, int64_t from, int64_t to,
@@ -122,9 +134,9 @@ int hv_store_report_volumes(hv_store *s, int64_t from, int64_t to,
                             hv_error *err)
 {
   sqlite3_stmt *st = NULL;
-  hv_volume_row *rows = NULL, *grown;
-  size_t n = 0, cap = 0;
-  int rc = 0, step;
+  void *rows = NULL;
+  size_t n = 0;
+  int rc = 0;
 
   if (sqlite3_prepare_v2(s->db,
                          "SELECT l.state, count(DISTINCT l.source_id),"
@@ -138,35 +150,13 @@ int hv_store_report_volumes(hv_store *s, int64_t from, int64_t to,
     rc = hv__store_fail(s, err, "report volumes");
     goto cleanup;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    const unsigned char *state = sqlite3_column_text(st, 0);
-
-    if (n == cap) {
-      cap = cap ? cap * 2 : 17;
-      if (!(grown = hv_realloc(rows, cap * sizeof(*rows)))) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      rows = grown;
-    }
-    memset(&rows[n], 0, sizeof(rows[n]));
-    snprintf(rows[n].state, sizeof(rows[n].state), "%s",
-             state ? (const char *)state : "");
-    rows[n].sources = sqlite3_column_int64(st, 1);
-    rows[n].runs = sqlite3_column_int64(st, 2);
-    counts_from_row(st, 3, &rows[n].counts);
-    n++;
-  }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "report volumes");
+  if ((rc = hv__store_collect(s, st, sizeof(hv_volume_row), volume_reader, NULL,
+                              &rows, &n, "report volumes", err)) < 0)
     goto cleanup;
-  }
   *out = rows;
   *n_out = n;
-  rows = NULL;
 
 cleanup:
-  hv_free(rows);
   sqlite3_finalize(st);
   return rc;
 }

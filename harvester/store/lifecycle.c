@@ -19,16 +19,6 @@
 
 #include "store/store_int.h"
 #include "util/alloc.h"
-#include "util/compress.h"
-
-/* Prepares sql on s, or reports what failed. */
-static int prepare(hv_store *s, const char *sql, sqlite3_stmt **out,
-                   const char *what, hv_error *err)
-{
-  if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK)
-    return hv__store_fail(s, err, "%s", what);
-  return 0;
-}
 
 /* ---- deduplication's reads and writes ----------------------------------- */
 
@@ -49,85 +39,78 @@ void hv_lifecycle_rows_free(hv_lifecycle_row *rows, size_t n)
   hv_free(rows);
 }
 
+static void lifecycle_rows_free_cb(void *rows, size_t n)
+{
+  hv_lifecycle_rows_free(rows, n);
+}
+
+static int lifecycle_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  hv_lifecycle_row *r = elem;
+  int rc;
+
+  r->id = sqlite3_column_int64(st, 0);
+  r->source_id = sqlite3_column_int64(st, 1);
+  r->priority = sqlite3_column_int(st, 3);
+  r->live = sqlite3_column_int(st, 9);
+  r->grp = sqlite3_column_int64(st, 10);
+  r->first_run = sqlite3_column_int64(st, 11);
+  r->last_seen_run = sqlite3_column_int64(st, 12);
+  r->kept_run = sqlite3_column_int64(st, 13);
+  if ((rc = hv__store_column_dup(st, 2, &r->source, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 4, &r->key, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 5, &r->uri, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 6, &r->identifier, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 7, &r->modified, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 8, &r->state, err)) < 0)
+    return rc;
+  return 0;
+}
+
 int hv_store_lifecycle_load(hv_store *s, hv_lifecycle_row **out,
                             size_t *n_out, hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
-  hv_lifecycle_row *rows = NULL;
-  size_t n = 0, cap = 0;
-  int rc = 0, step;
+  void *rows = NULL;
+  size_t n = 0;
+  int rc;
 
   /* The kept-page check (as in the deletion guard) is only needed for
    * quarantined copies, so only they pay for the page lookup. */
-  if ((rc = prepare(s,
-                    "SELECT d.id, d.source_id, s.name, s.priority, d.key,"
-                    " d.uri, d.identifier, d.modified, d.state,"
-                    " d.status = 'active', coalesce(d.grp, 0),"
-                    " d.first_run, d.last_seen_run,"
-                    " CASE WHEN d.state = 'quarantined' THEN"
-                    " coalesce((SELECT p.last_run FROM page p"
-                    " WHERE p.source_id = d.source_id AND p.url = d.page_url"
-                    " AND p.decoded_run = d.last_seen_run), 0) ELSE 0 END"
-                    " FROM dataset d JOIN source s ON s.id = d.source_id"
-                    " WHERE d.status = 'active' OR d.state IS NULL"
-                    " OR d.state <> 'deleted' ORDER BY d.id",
-                    &st, "load dataset copies", err)) < 0)
-    goto cleanup;
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    hv_lifecycle_row *r;
-
-    if (n == cap) {
-      size_t ncap = cap ? cap * 2 : 1024;
-      hv_lifecycle_row *nr = hv_realloc(rows, ncap * sizeof(*nr));
-
-      if (!nr) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      rows = nr;
-      cap = ncap;
-    }
-    r = &rows[n];
-    memset(r, 0, sizeof(*r));
-    n++;
-    r->id = sqlite3_column_int64(st, 0);
-    r->source_id = sqlite3_column_int64(st, 1);
-    r->priority = sqlite3_column_int(st, 3);
-    r->live = sqlite3_column_int(st, 9);
-    r->grp = sqlite3_column_int64(st, 10);
-    r->first_run = sqlite3_column_int64(st, 11);
-    r->last_seen_run = sqlite3_column_int64(st, 12);
-    r->kept_run = sqlite3_column_int64(st, 13);
-    if ((rc = hv__store_column_dup(st, 2, &r->source, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 4, &r->key, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 5, &r->uri, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 6, &r->identifier, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 7, &r->modified, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 8, &r->state, err)) < 0)
-      goto cleanup;
+  if ((rc = hv__store_select(
+           s,
+           "SELECT d.id, d.source_id, s.name, s.priority, d.key,"
+           " d.uri, d.identifier, d.modified, d.state,"
+           " d.status = 'active', coalesce(d.grp, 0),"
+           " d.first_run, d.last_seen_run,"
+           " CASE WHEN d.state = 'quarantined' THEN"
+           " coalesce((SELECT p.last_run FROM page p"
+           " WHERE p.source_id = d.source_id AND p.url = d.page_url"
+           " AND p.decoded_run = d.last_seen_run), 0) ELSE 0 END"
+           " FROM dataset d JOIN source s ON s.id = d.source_id"
+           " WHERE d.status = 'active' OR d.state IS NULL"
+           " OR d.state <> 'deleted' ORDER BY d.id",
+           sizeof(hv_lifecycle_row), lifecycle_reader, lifecycle_rows_free_cb,
+           &rows, &n, "load dataset copies", err)) == 0) {
+    *out = rows;
+    *n_out = n;
   }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "load dataset copies");
-    goto cleanup;
-  }
-  *out = rows;
-  *n_out = n;
-  rows = NULL;
-
-cleanup:
-  sqlite3_finalize(st);
-  hv_lifecycle_rows_free(rows, n);
   return rc;
+}
+
+static int generation_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  (void)err;
+  *(int64_t *)elem = sqlite3_column_int64(st, 0);
+  return 0;
 }
 
 int hv_store_lifecycle_generations(hv_store *s, int add_new,
                                    int64_t **bounds_out, size_t *n_out,
                                    hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
-  int64_t *b = NULL;
-  size_t n = 0, cap = 0;
-  int rc = 0, step;
+  void *b = NULL;
+  size_t n = 0;
+  int rc;
 
   if (add_new &&
       (rc = hv__store_exec(s,
@@ -136,35 +119,14 @@ int hv_store_lifecycle_generations(hv_store *s, int add_new,
                            " WHERE m > coalesce((SELECT max(max_run)"
                            " FROM dedup_generation), 0)",
                            "record dedup generation", err)) < 0)
-    goto cleanup;
-  if ((rc = prepare(s, "SELECT max_run FROM dedup_generation ORDER BY gen",
-                    &st, "read dedup generations", err)) < 0)
-    goto cleanup;
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n == cap) {
-      size_t ncap = cap ? cap * 2 : 16;
-      int64_t *nb = hv_realloc(b, ncap * sizeof(*nb));
-
-      if (!nb) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      b = nb;
-      cap = ncap;
-    }
-    b[n++] = sqlite3_column_int64(st, 0);
+    return rc;
+  if ((rc = hv__store_select(
+           s, "SELECT max_run FROM dedup_generation ORDER BY gen",
+           sizeof(int64_t), generation_reader, NULL, &b, &n,
+           "read dedup generations", err)) == 0) {
+    *bounds_out = b;
+    *n_out = n;
   }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "read dedup generations");
-    goto cleanup;
-  }
-  *bounds_out = b;
-  *n_out = n;
-  b = NULL;
-
-cleanup:
-  sqlite3_finalize(st);
-  hv_free(b);
   return rc;
 }
 
@@ -178,17 +140,19 @@ int hv_store_lifecycle_apply(hv_store *s, const hv_lifecycle_update *u,
 
   if (n == 0)
     return 0;
-  if ((rc = prepare(s,
-                    "UPDATE dataset SET grp = nullif(?2, 0),"
-                    " state = coalesce(?3, state),"
-                    " status = CASE WHEN ?3 = 'deleted' THEN 'deleted'"
-                    " ELSE status END WHERE id = ?1",
-                    &up, "update dataset state", err)) < 0 ||
-      (rc = prepare(s,
-                    "INSERT INTO dataset_transition (dataset_id, run_id,"
-                    " from_state, to_state, reason, at)"
-                    " VALUES (?1, nullif(?2, 0), ?3, ?4, ?5, ?6)",
-                    &tr, "record dataset transition", err)) < 0)
+  if ((rc =
+           hv__store_prepare(s,
+                             "UPDATE dataset SET grp = nullif(?2, 0),"
+                             " state = coalesce(?3, state),"
+                             " status = CASE WHEN ?3 = 'deleted' THEN 'deleted'"
+                             " ELSE status END WHERE id = ?1",
+                             &up, "update dataset state", err)) < 0 ||
+      (rc = hv__store_prepare(
+           s,
+           "INSERT INTO dataset_transition (dataset_id, run_id,"
+           " from_state, to_state, reason, at)"
+           " VALUES (?1, nullif(?2, 0), ?3, ?4, ?5, ?6)",
+           &tr, "record dataset transition", err)) < 0)
     goto cleanup;
   for (i = 0; i < n; i++) {
     sqlite3_reset(up);
@@ -227,12 +191,13 @@ int hv_store_ledger_set_superseded(hv_store *s, int64_t run_id,
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = prepare(s,
-                    "UPDATE ledger SET datasets_superseded ="
-                    " (SELECT count(*) FROM dataset WHERE source_id = ?2"
-                    " AND status = 'active' AND state = 'superseded')"
-                    " WHERE run_id = ?1 AND source_id = ?2",
-                    &st, "count superseded datasets", err)) < 0)
+  if ((rc = hv__store_prepare(
+           s,
+           "UPDATE ledger SET datasets_superseded ="
+           " (SELECT count(*) FROM dataset WHERE source_id = ?2"
+           " AND status = 'active' AND state = 'superseded')"
+           " WHERE run_id = ?1 AND source_id = ?2",
+           &st, "count superseded datasets", err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, run_id) ||
       sqlite3_bind_int64(st, 2, source_id) ||
@@ -251,10 +216,10 @@ int hv_store_ledger_superseded(hv_store *s, int64_t run_id, int64_t *out,
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = prepare(s,
-                    "SELECT coalesce(sum(datasets_superseded), 0)"
-                    " FROM ledger WHERE run_id = ?1",
-                    &st, "read superseded count", err)) < 0)
+  if ((rc = hv__store_prepare(s,
+                              "SELECT coalesce(sum(datasets_superseded), 0)"
+                              " FROM ledger WHERE run_id = ?1",
+                              &st, "read superseded count", err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, run_id) || sqlite3_step(st) != SQLITE_ROW) {
     rc = hv__store_fail(s, err, "read superseded count of run %lld",
@@ -275,14 +240,15 @@ int hv_store_lifecycle_deleted(hv_store *s, int64_t run_id,
   sqlite3_stmt *st = NULL;
   int rc = 0, step;
 
-  if ((rc = prepare(s,
-                    "SELECT d.id, s.name, d.key FROM dataset_transition t"
-                    " JOIN dataset d ON d.id = t.dataset_id"
-                    " JOIN source s ON s.id = d.source_id"
-                    " WHERE t.run_id = ?1 AND t.to_state = 'deleted'"
-                    " AND t.from_state IN ('active', 'quarantined')"
-                    " ORDER BY d.id",
-                    &st, "list deleted datasets", err)) < 0)
+  if ((rc = hv__store_prepare(
+           s,
+           "SELECT d.id, s.name, d.key FROM dataset_transition t"
+           " JOIN dataset d ON d.id = t.dataset_id"
+           " JOIN source s ON s.id = d.source_id"
+           " WHERE t.run_id = ?1 AND t.to_state = 'deleted'"
+           " AND t.from_state IN ('active', 'quarantined')"
+           " ORDER BY d.id",
+           &st, "list deleted datasets", err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(st, 1, run_id)) {
     rc = hv__store_fail(s, err, "list datasets deleted in run %lld",
@@ -322,19 +288,20 @@ int hv_store_dataset_quarantine_unseen(hv_store *s, int64_t source_id,
   sqlite3_stmt *tr = NULL, *up = NULL;
   int rc;
 
-  if ((rc = prepare(s,
-                    "INSERT INTO dataset_transition (dataset_id, run_id,"
-                    " from_state, to_state, reason, at)"
-                    " SELECT id, ?2, coalesce(state, 'active'),"
-                    " 'quarantined', ?3, ?4"
-                    " FROM dataset WHERE " UNSEEN_IN_RUN
-                    " AND coalesce(state, 'active') = 'active'",
-                    &tr, "quarantine datasets", err)) < 0 ||
-      (rc = prepare(s,
-                    "UPDATE dataset SET state = 'quarantined'"
-                    " WHERE " UNSEEN_IN_RUN
-                    " AND coalesce(state, 'active') = 'active'",
-                    &up, "quarantine datasets", err)) < 0)
+  if ((rc = hv__store_prepare(
+           s,
+           "INSERT INTO dataset_transition (dataset_id, run_id,"
+           " from_state, to_state, reason, at)"
+           " SELECT id, ?2, coalesce(state, 'active'),"
+           " 'quarantined', ?3, ?4"
+           " FROM dataset WHERE " UNSEEN_IN_RUN
+           " AND coalesce(state, 'active') = 'active'",
+           &tr, "quarantine datasets", err)) < 0 ||
+      (rc = hv__store_prepare(s,
+                              "UPDATE dataset SET state = 'quarantined'"
+                              " WHERE " UNSEEN_IN_RUN
+                              " AND coalesce(state, 'active') = 'active'",
+                              &up, "quarantine datasets", err)) < 0)
     goto cleanup;
   if (sqlite3_bind_int64(tr, 1, source_id) ||
       sqlite3_bind_int64(tr, 2, run_id) ||
@@ -370,69 +337,63 @@ void hv_quarantine_rows_free(hv_quarantine_row *rows, size_t n)
   hv_free(rows);
 }
 
+static void quarantine_rows_free_cb(void *rows, size_t n)
+{
+  hv_quarantine_rows_free(rows, n);
+}
+
+static int quarantine_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  hv_quarantine_row *r = elem;
+  int rc;
+
+  r->id = sqlite3_column_int64(st, 0);
+  r->run_id = sqlite3_column_int64(st, 4);
+  r->since = sqlite3_column_int64(st, 5);
+  if ((rc = hv__store_column_dup(st, 1, &r->source, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 2, &r->key, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 3, &r->identifier, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 6, &r->reason, err)) < 0)
+    return rc;
+  return 0;
+}
+
 int hv_store_quarantine_list(hv_store *s, const char *source,
                              hv_quarantine_row **out, size_t *n_out,
                              hv_error *err)
 {
   sqlite3_stmt *st = NULL;
-  hv_quarantine_row *rows = NULL;
-  size_t n = 0, cap = 0;
-  int rc = 0, step;
+  void *rows = NULL;
+  size_t n = 0;
+  int rc = 0;
 
-  if ((rc = prepare(s,
-                    "SELECT d.id, s.name, d.key, d.identifier,"
-                    " coalesce(t.run_id, 0), coalesce(t.at, 0),"
-                    " coalesce(t.reason, '')"
-                    " FROM dataset d JOIN source s ON s.id = d.source_id"
-                    " LEFT JOIN dataset_transition t ON t.id ="
-                    " (SELECT max(id) FROM dataset_transition"
-                    " WHERE dataset_id = d.id AND to_state = 'quarantined')"
-                    " WHERE d.state = 'quarantined'"
-                    " AND (?1 IS NULL OR s.name = ?1)"
-                    " ORDER BY s.name, d.key",
-                    &st, "list quarantined datasets", err)) < 0)
+  if ((rc = hv__store_prepare(
+           s,
+           "SELECT d.id, s.name, d.key, d.identifier,"
+           " coalesce(t.run_id, 0), coalesce(t.at, 0),"
+           " coalesce(t.reason, '')"
+           " FROM dataset d JOIN source s ON s.id = d.source_id"
+           " LEFT JOIN dataset_transition t ON t.id ="
+           " (SELECT max(id) FROM dataset_transition"
+           " WHERE dataset_id = d.id AND to_state = 'quarantined')"
+           " WHERE d.state = 'quarantined'"
+           " AND (?1 IS NULL OR s.name = ?1)"
+           " ORDER BY s.name, d.key",
+           &st, "list quarantined datasets", err)) < 0)
     goto cleanup;
   if (hv__store_bind_text(st, 1, source)) {
     rc = hv__store_fail(s, err, "list quarantined datasets");
     goto cleanup;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    hv_quarantine_row *r;
-
-    if (n == cap) {
-      size_t ncap = cap ? cap * 2 : 64;
-      hv_quarantine_row *nr = hv_realloc(rows, ncap * sizeof(*nr));
-
-      if (!nr) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      rows = nr;
-      cap = ncap;
-    }
-    r = &rows[n];
-    memset(r, 0, sizeof(*r));
-    n++;
-    r->id = sqlite3_column_int64(st, 0);
-    r->run_id = sqlite3_column_int64(st, 4);
-    r->since = sqlite3_column_int64(st, 5);
-    if ((rc = hv__store_column_dup(st, 1, &r->source, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 2, &r->key, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 3, &r->identifier, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 6, &r->reason, err)) < 0)
-      goto cleanup;
-  }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "list quarantined datasets");
+  if ((rc = hv__store_collect(s, st, sizeof(hv_quarantine_row),
+                              quarantine_reader, quarantine_rows_free_cb, &rows,
+                              &n, "list quarantined datasets", err)) < 0)
     goto cleanup;
-  }
   *out = rows;
   *n_out = n;
-  rows = NULL;
 
 cleanup:
   sqlite3_finalize(st);
-  hv_quarantine_rows_free(rows, n);
   return rc;
 }
 
@@ -455,13 +416,15 @@ static int quarantine_decide(hv_store *s, const char *source,
            "INSERT INTO dataset_transition (dataset_id, run_id, from_state,"
            " to_state, reason, at) SELECT id, NULL, state, ?3, ?4, ?5%s",
            match);
-  if ((rc = prepare(s, sql, &tr, "decide on quarantined datasets", err)) < 0)
+  if ((rc = hv__store_prepare(s, sql, &tr, "decide on quarantined datasets",
+                              err)) < 0)
     goto cleanup;
   snprintf(sql, sizeof(sql),
            "UPDATE dataset SET state = ?3, status = ?4, updated_at = ?5"
            " WHERE id IN (SELECT id%s)",
            match);
-  if ((rc = prepare(s, sql, &up, "decide on quarantined datasets", err)) < 0)
+  if ((rc = hv__store_prepare(s, sql, &up, "decide on quarantined datasets",
+                              err)) < 0)
     goto cleanup;
   if (hv__store_bind_text(tr, 1, source) || hv__store_bind_text(tr, 2, key) ||
       hv__store_bind_text(tr, 3, to_state) ||
@@ -528,7 +491,7 @@ static int book_release(hv_store *s, const char *source, const char *key,
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = prepare(s, sql, &st, "book released datasets", err)) < 0)
+  if ((rc = hv__store_prepare(s, sql, &st, "book released datasets", err)) < 0)
     goto cleanup;
   if (hv__store_bind_text(st, 1, source) || hv__store_bind_text(st, 2, key) ||
       sqlite3_step(st) != SQLITE_DONE)
@@ -618,112 +581,112 @@ void hv_transition_rows_free(hv_transition_row *rows, size_t n)
   " OR (h.grp IS NOT NULL AND h.grp <> 0"                                 \
   " AND (d.grp = h.grp OR d.grp = h.id OR d.id = h.grp))) "
 
-int hv_store_dataset_history(hv_store *s, const char *key,
-                             hv_copy_row **copies, size_t *n_copies,
-                             hv_transition_row **trans, size_t *n_trans,
-                             hv_error *err)
+static void copy_rows_free_cb(void *rows, size_t n)
+{
+  hv_copy_rows_free(rows, n);
+}
+
+static int copy_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  hv_copy_row *r = elem;
+  int rc;
+
+  r->id = sqlite3_column_int64(st, 0);
+  r->priority = sqlite3_column_int(st, 7);
+  r->first_run = sqlite3_column_int64(st, 8);
+  r->last_seen_run = sqlite3_column_int64(st, 9);
+  if ((rc = hv__store_column_dup(st, 1, &r->source, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 2, &r->key, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 3, &r->uri, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 4, &r->identifier, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 5, &r->modified, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 6, &r->state, err)) < 0)
+    return rc;
+  return 0;
+}
+
+static void transition_rows_free_cb(void *rows, size_t n)
+{
+  hv_transition_rows_free(rows, n);
+}
+
+static int transition_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  hv_transition_row *r = elem;
+  int rc;
+
+  r->dataset_id = sqlite3_column_int64(st, 0);
+  r->run_id = sqlite3_column_int64(st, 1);
+  r->at = sqlite3_column_int64(st, 5);
+  if ((rc = hv__store_column_dup(st, 2, &r->from_state, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 3, &r->to_state, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 4, &r->reason, err)) < 0)
+    return rc;
+  return 0;
+}
+
+/*
+ * Prepares one HISTORY_COPIES query for key and collects its rows; what
+ * names the query in messages (hv__store_fail bounds it the same way).
+ */
+static int history_query(hv_store *s, const char *sql, const char *key,
+                         const char *prep_what, const char *what, size_t elem,
+                         hv__store_row_reader one_row,
+                         void (*free_list)(void *, size_t), void **out,
+                         size_t *n_out, hv_error *err)
 {
   sqlite3_stmt *st = NULL;
-  hv_copy_row *c = NULL;
-  hv_transition_row *t = NULL;
-  size_t nc = 0, nt = 0, cap = 0;
-  int rc = 0, step;
+  char msg[256];
+  int rc;
 
-  if ((rc = prepare(s,
-                    HISTORY_COPIES
-                    "SELECT d.id, s.name, d.key, d.uri, d.identifier,"
-                    " d.modified, coalesce(d.state, 'active'),"
-                    " s.priority, d.first_run, d.last_seen_run"
-                    " FROM dataset d JOIN source s ON s.id = d.source_id"
-                    " WHERE d.id IN (SELECT id FROM copies) ORDER BY d.id",
-                    &st, "show dataset", err)) < 0)
+  snprintf(msg, sizeof(msg), "%s %s", what, key);
+  if ((rc = hv__store_prepare(s, sql, &st, prep_what, err)) < 0)
     goto cleanup;
   if (hv__store_bind_text(st, 1, key)) {
-    rc = hv__store_fail(s, err, "show dataset %s", key);
+    rc = hv__store_fail(s, err, "%s", msg);
     goto cleanup;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    hv_copy_row *r;
+  rc = hv__store_collect(s, st, elem, one_row, free_list, out, n_out, msg, err);
 
-    if (nc == cap) {
-      size_t ncap = cap ? cap * 2 : 8;
-      hv_copy_row *nr = hv_realloc(c, ncap * sizeof(*nr));
+cleanup:
+  sqlite3_finalize(st);
+  return rc;
+}
 
-      if (!nr) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      c = nr;
-      cap = ncap;
-    }
-    r = &c[nc];
-    memset(r, 0, sizeof(*r));
-    nc++;
-    r->id = sqlite3_column_int64(st, 0);
-    r->priority = sqlite3_column_int(st, 7);
-    r->first_run = sqlite3_column_int64(st, 8);
-    r->last_seen_run = sqlite3_column_int64(st, 9);
-    if ((rc = hv__store_column_dup(st, 1, &r->source, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 2, &r->key, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 3, &r->uri, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 4, &r->identifier, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 5, &r->modified, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 6, &r->state, err)) < 0)
-      goto cleanup;
-  }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "show dataset %s", key);
+int hv_store_dataset_history(hv_store *s, const char *key, hv_copy_row **copies,
+                             size_t *n_copies, hv_transition_row **trans,
+                             size_t *n_trans, hv_error *err)
+{
+  void *c = NULL, *t = NULL;
+  size_t nc = 0, nt = 0;
+  int rc;
+
+  if ((rc = history_query(
+           s,
+           HISTORY_COPIES
+           "SELECT d.id, s.name, d.key, d.uri, d.identifier,"
+           " d.modified, coalesce(d.state, 'active'),"
+           " s.priority, d.first_run, d.last_seen_run"
+           " FROM dataset d JOIN source s ON s.id = d.source_id"
+           " WHERE d.id IN (SELECT id FROM copies) ORDER BY d.id",
+           key, "show dataset", "show dataset", sizeof(hv_copy_row),
+           copy_reader, copy_rows_free_cb, &c, &nc, err)) < 0)
     goto cleanup;
-  }
   if (nc == 0) {
     rc = hv_error_set(err, HV_ENOTFOUND,
                       "no dataset has key, IRI or identifier '%.200s'", key);
     goto cleanup;
   }
-  sqlite3_finalize(st);
-  st = NULL;
-  cap = 0;
-  if ((rc = prepare(s,
-                    HISTORY_COPIES
-                    "SELECT dataset_id, coalesce(run_id, 0), from_state,"
-                    " to_state, reason, at FROM dataset_transition"
-                    " WHERE dataset_id IN (SELECT id FROM copies)"
-                    " ORDER BY id",
-                    &st, "show dataset history", err)) < 0)
+  if ((rc = history_query(s,
+                          HISTORY_COPIES
+                          "SELECT dataset_id, coalesce(run_id, 0), from_state,"
+                          " to_state, reason, at FROM dataset_transition"
+                          " WHERE dataset_id IN (SELECT id FROM copies)"
+                          " ORDER BY id",
+                          key, "show dataset history", "show history of",
+                          sizeof(hv_transition_row), transition_reader,
+                          transition_rows_free_cb, &t, &nt, err)) < 0)
     goto cleanup;
-  if (hv__store_bind_text(st, 1, key)) {
-    rc = hv__store_fail(s, err, "show history of %s", key);
-    goto cleanup;
-  }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    hv_transition_row *r;
-
-    if (nt == cap) {
-      size_t ncap = cap ? cap * 2 : 16;
-      hv_transition_row *nr = hv_realloc(t, ncap * sizeof(*nr));
-
-      if (!nr) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      t = nr;
-      cap = ncap;
-    }
-    r = &t[nt];
-    memset(r, 0, sizeof(*r));
-    nt++;
-    r->dataset_id = sqlite3_column_int64(st, 0);
-    r->run_id = sqlite3_column_int64(st, 1);
-    r->at = sqlite3_column_int64(st, 5);
-    if ((rc = hv__store_column_dup(st, 2, &r->from_state, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 3, &r->to_state, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 4, &r->reason, err)) < 0)
-      goto cleanup;
-  }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "show history of %s", key);
-    goto cleanup;
-  }
   *copies = c;
   *n_copies = nc;
   *trans = t;
@@ -732,7 +695,6 @@ int hv_store_dataset_history(hv_store *s, const char *key,
   t = NULL;
 
 cleanup:
-  sqlite3_finalize(st);
   hv_copy_rows_free(c, nc);
   hv_transition_rows_free(t, nt);
   return rc;
@@ -747,15 +709,15 @@ int hv_store_published_foreach(hv_store *s, hv_published_cb cb,
   hv_published_row row;
   int rc = 0, step;
 
-  if ((rc = prepare(s,
-                    "SELECT d.id, s.name, d.key, d.uri, d.identifier,"
-                    " p.payload FROM dataset d"
-                    " JOIN source s ON s.id = d.source_id"
-                    " JOIN dataset_payload p ON p.dataset_id = d.id"
-                    " WHERE d.status = 'active'"
-                    " AND coalesce(d.state, '') <> 'superseded'"
-                    " ORDER BY d.id",
-                    &st, "walk published datasets", err)) < 0)
+  if ((rc = hv__store_prepare(s,
+                              "SELECT d.id, s.name, d.key, d.uri, d.identifier,"
+                              " p.payload FROM dataset d"
+                              " JOIN source s ON s.id = d.source_id"
+                              " JOIN dataset_payload p ON p.dataset_id = d.id"
+                              " WHERE d.status = 'active'"
+                              " AND coalesce(d.state, '') <> 'superseded'"
+                              " ORDER BY d.id",
+                              &st, "walk published datasets", err)) < 0)
     goto cleanup;
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     memset(&row, 0, sizeof(row));
@@ -768,12 +730,8 @@ int hv_store_published_foreach(hv_store *s, hv_published_cb cb,
       rc = hv_error_oom(err);
       goto cleanup;
     }
-    hv_buf_reset(&s->payload);
-    if ((rc = hv_decompress(&s->payload, sqlite3_column_blob(st, 5),
-                            (size_t)sqlite3_column_bytes(st, 5), err)) < 0) {
-      hv_error_prefix(err, "store: payload of dataset '%s': ", row.key);
+    if ((rc = hv__store_column_payload(s, st, 5, row.key, err)) < 0)
       goto cleanup;
-    }
     row.payload = s->payload.ptr ? s->payload.ptr : "";
     row.payload_len = s->payload.len;
     if ((rc = cb(&row, payload)) < 0)

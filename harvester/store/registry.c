@@ -212,47 +212,33 @@ cleanup:
   return rc;
 }
 
+static int source_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  return source_from_row(st, elem, err);
+}
+
+static void source_list_free_cb(void *list, size_t n)
+{
+  hv_source_list_free(list, n);
+}
+
 int hv_store_source_list(hv_store *s, hv_source **out, size_t *n_out,
                          hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
-  hv_source *list = NULL, *grown;
-  size_t n = 0, cap = 0;
-  int rc = 0, step;
+  void *list = NULL;
+  size_t n = 0;
+  int rc;
 
-  if (sqlite3_prepare_v2(s->db,
-                         "SELECT id, name, state, kind, url, format_hint,"
-                         " contributor_id, priority, enabled, created_at"
-                         " FROM source ORDER BY name",
-                         -1, &st, NULL) != SQLITE_OK) {
-    rc = hv__store_fail(s, err, "list sources");
-    goto cleanup;
+  if ((rc = hv__store_select(s,
+                             "SELECT id, name, state, kind, url, format_hint,"
+                             " contributor_id, priority, enabled, created_at"
+                             " FROM source ORDER BY name",
+                             sizeof(hv_source), source_reader,
+                             source_list_free_cb, &list, &n, "list sources",
+                             err)) == 0) {
+    *out = list;
+    *n_out = n;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n == cap) {
-      cap = cap ? cap * 2 : 8;
-      if (!(grown = hv_realloc(list, cap * sizeof(*list)))) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      list = grown;
-    }
-    if ((rc = source_from_row(st, &list[n], err)) < 0)
-      goto cleanup;
-    n++;
-  }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "list sources");
-    goto cleanup;
-  }
-  *out = list;
-  *n_out = n;
-  list = NULL;
-  n = 0;
-
-cleanup:
-  hv_source_list_free(list, n);
-  sqlite3_finalize(st);
   return rc;
 }
 
@@ -351,14 +337,37 @@ cleanup:
   return rc;
 }
 
+static int run_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  hv_run_row *r = elem;
+  int rc;
+
+  r->id = sqlite3_column_int64(st, 0);
+  r->source_id = sqlite3_column_int64(st, 1);
+  r->started_at = sqlite3_column_int64(st, 4);
+  r->finished_at = sqlite3_column_int64(st, 5);
+  if ((rc = hv__store_column_dup(st, 2, &r->status, err)) < 0 ||
+      (rc = hv__store_column_dup(st, 3, &r->message, err)) < 0)
+    return rc;
+  return 0;
+}
+
+static void run_list_free_cb(void *rows, size_t n)
+{
+  hv_run_list_free(rows, n);
+}
+
 int hv_store_run_list(hv_store *s, int64_t source_id, size_t limit,
                       hv_run_row **out, size_t *n_out, hv_error *err)
 {
   sqlite3_stmt *st = NULL;
-  hv_run_row *rows = NULL, *grown;
-  size_t n = 0, cap = 0;
-  int rc = 0, step;
+  void *rows = NULL;
+  size_t n = 0;
+  char what[64];
+  int rc = 0;
 
+  snprintf(what, sizeof(what), "list runs of source %lld",
+           (long long)source_id);
   if (sqlite3_prepare_v2(s->db,
                          "SELECT id, source_id, status, message, started_at,"
                          " finished_at FROM run"
@@ -367,42 +376,16 @@ int hv_store_run_list(hv_store *s, int64_t source_id, size_t limit,
                          -1, &st, NULL) != SQLITE_OK ||
       sqlite3_bind_int64(st, 1, source_id) ||
       sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1)) {
-    rc = hv__store_fail(s, err, "list runs of source %lld", (long long)source_id);
+    rc = hv__store_fail(s, err, "%s", what);
     goto cleanup;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    hv_run_row *r;
-
-    if (n == cap) {
-      cap = cap ? cap * 2 : 8;
-      if (!(grown = hv_realloc(rows, cap * sizeof(*rows)))) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      rows = grown;
-    }
-    r = &rows[n];
-    memset(r, 0, sizeof(*r));
-    n++;
-    r->id = sqlite3_column_int64(st, 0);
-    r->source_id = sqlite3_column_int64(st, 1);
-    r->started_at = sqlite3_column_int64(st, 4);
-    r->finished_at = sqlite3_column_int64(st, 5);
-    if ((rc = hv__store_column_dup(st, 2, &r->status, err)) < 0 ||
-        (rc = hv__store_column_dup(st, 3, &r->message, err)) < 0)
-      goto cleanup;
-  }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "list runs of source %lld", (long long)source_id);
+  if ((rc = hv__store_collect(s, st, sizeof(hv_run_row), run_reader,
+                              run_list_free_cb, &rows, &n, what, err)) < 0)
     goto cleanup;
-  }
   *out = rows;
   *n_out = n;
-  rows = NULL;
-  n = 0;
 
 cleanup:
-  hv_run_list_free(rows, n);
   sqlite3_finalize(st);
   return rc;
 }

@@ -19,76 +19,52 @@
 /* Upper bound of an open period, for interval arithmetic. */
 #define OPEN_END INT64_MAX
 
-/* Copies text column i into a fixed buffer, truncating. */
-static void column_copy(sqlite3_stmt *st, int i, char *dst, size_t cap)
+static int state_reader(sqlite3_stmt *st, void *elem, hv_error *err)
 {
-  const unsigned char *t = sqlite3_column_text(st, i);
+  hv_state_row *r = elem;
 
-  snprintf(dst, cap, "%s", t ? (const char *)t : "");
-}
-
-/*
- * Returns rows (of n elements of size elem) with room for one more, or
- * NULL when out of memory (rows is then left as it was).
- */
-static void *grow(void *rows, size_t n, size_t *cap, size_t elem)
-{
-  void *grown;
-
-  if (n < *cap)
-    return rows;
-  if (!(grown = hv_realloc(rows, (*cap ? *cap * 2 : 16) * elem)))
-    return NULL;
-  *cap = *cap ? *cap * 2 : 16;
-  return grown;
+  (void)err;
+  hv__store_column_copy(st, 0, r->key, sizeof(r->key));
+  hv__store_column_copy(st, 1, r->code, sizeof(r->code));
+  hv__store_column_copy(st, 2, r->name, sizeof(r->name));
+  return 0;
 }
 
 int hv_store_state_list(hv_store *s, hv_state_row **out, size_t *n_out,
                         hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
-  hv_state_row *rows = NULL, *grown;
-  size_t n = 0, cap = 0;
-  int rc = 0, step;
+  void *rows = NULL;
+  size_t n = 0;
+  int rc;
 
-  if (sqlite3_prepare_v2(s->db,
-                         "SELECT key, code, name FROM state ORDER BY key",
-                         -1, &st, NULL) != SQLITE_OK) {
-    rc = hv__store_fail(s, err, "list states");
-    goto cleanup;
+  if ((rc =
+           hv__store_select(s, "SELECT key, code, name FROM state ORDER BY key",
+                            sizeof(hv_state_row), state_reader, NULL, &rows, &n,
+                            "list states", err)) == 0) {
+    *out = rows;
+    *n_out = n;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (!(grown = grow(rows, n, &cap, sizeof(*rows)))) {
-      rc = hv_error_oom(err);
-      goto cleanup;
-    }
-    rows = grown;
-    column_copy(st, 0, rows[n].key, sizeof(rows[n].key));
-    column_copy(st, 1, rows[n].code, sizeof(rows[n].code));
-    column_copy(st, 2, rows[n].name, sizeof(rows[n].name));
-    n++;
-  }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "list states");
-    goto cleanup;
-  }
-  *out = rows;
-  *n_out = n;
-  rows = NULL;
-
-cleanup:
-  hv_free(rows);
-  sqlite3_finalize(st);
   return rc;
+}
+
+static int handover_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  hv_handover *r = elem;
+
+  (void)err;
+  hv__store_column_copy(st, 0, r->state, sizeof(r->state));
+  r->since = sqlite3_column_int64(st, 1);
+  r->until = sqlite3_column_int64(st, 2);
+  return 0;
 }
 
 int hv_store_handover_list(hv_store *s, const char *state, hv_handover **out,
                            size_t *n_out, hv_error *err)
 {
   sqlite3_stmt *st = NULL;
-  hv_handover *rows = NULL, *grown;
-  size_t n = 0, cap = 0;
-  int rc = 0, step;
+  void *rows = NULL;
+  size_t n = 0;
+  int rc = 0;
 
   if (sqlite3_prepare_v2(s->db,
                          "SELECT state, since, until FROM state_handover"
@@ -99,27 +75,13 @@ int hv_store_handover_list(hv_store *s, const char *state, hv_handover **out,
     rc = hv__store_fail(s, err, "list handover periods");
     goto cleanup;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (!(grown = grow(rows, n, &cap, sizeof(*rows)))) {
-      rc = hv_error_oom(err);
-      goto cleanup;
-    }
-    rows = grown;
-    column_copy(st, 0, rows[n].state, sizeof(rows[n].state));
-    rows[n].since = sqlite3_column_int64(st, 1);
-    rows[n].until = sqlite3_column_int64(st, 2);
-    n++;
-  }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "list handover periods");
+  if ((rc = hv__store_collect(s, st, sizeof(hv_handover), handover_reader, NULL,
+                              &rows, &n, "list handover periods", err)) < 0)
     goto cleanup;
-  }
   *out = rows;
   *n_out = n;
-  rows = NULL;
 
 cleanup:
-  hv_free(rows);
   sqlite3_finalize(st);
   return rc;
 }
@@ -279,27 +241,12 @@ int hv_store_ledger_foreach(hv_store *s, int64_t to, hv_ledger_cb cb,
     memset(&e, 0, sizeof(e));
     e.run_id = sqlite3_column_int64(st, 0);
     e.source_id = sqlite3_column_int64(st, 1);
-    column_copy(st, 2, e.source_name, sizeof(e.source_name));
-    column_copy(st, 3, e.state, sizeof(e.state));
-    column_copy(st, 4, e.status, sizeof(e.status));
+    hv__store_column_copy(st, 2, e.source_name, sizeof(e.source_name));
+    hv__store_column_copy(st, 3, e.state, sizeof(e.state));
+    hv__store_column_copy(st, 4, e.status, sizeof(e.status));
     e.started_at = sqlite3_column_int64(st, 5);
     e.finished_at = sqlite3_column_int64(st, 6);
-    e.counts.requests = sqlite3_column_int64(st, 7);
-    e.counts.bytes = sqlite3_column_int64(st, 8);
-    e.counts.pages_fetched = sqlite3_column_int64(st, 9);
-    e.counts.pages_not_modified = sqlite3_column_int64(st, 10);
-    e.counts.pages_failed = sqlite3_column_int64(st, 11);
-    e.counts.datasets_new = sqlite3_column_int64(st, 12);
-    e.counts.datasets_updated = sqlite3_column_int64(st, 13);
-    e.counts.datasets_unchanged = sqlite3_column_int64(st, 14);
-    e.counts.datasets_deleted = sqlite3_column_int64(st, 15);
-    e.counts.datasets_rejected = sqlite3_column_int64(st, 16);
-    e.counts.distributions = sqlite3_column_int64(st, 17);
-    e.counts.seconds = sqlite3_column_double(st, 18);
-    e.counts.datasets_superseded = sqlite3_column_int64(st, 19);
-    e.counts.findings_violations = sqlite3_column_int64(st, 20);
-    e.counts.findings_warnings = sqlite3_column_int64(st, 21);
-    e.counts.findings_infos = sqlite3_column_int64(st, 22);
+    hv__store_ledger_counts_from_row(st, 7, &e.counts);
     if ((rc = cb(&e, payload)) < 0)
       goto cleanup;
   }
@@ -311,52 +258,41 @@ cleanup:
   return rc;
 }
 
+static int holding_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  hv_holding *r = elem;
+
+  (void)err;
+  r->source_id = sqlite3_column_int64(st, 0);
+  hv__store_column_copy(st, 1, r->name, sizeof(r->name));
+  hv__store_column_copy(st, 2, r->state, sizeof(r->state));
+  r->created_at = sqlite3_column_int64(st, 3);
+  r->active = sqlite3_column_int64(st, 4);
+  r->superseded = sqlite3_column_int64(st, 5);
+  r->quarantined = sqlite3_column_int64(st, 6);
+  return 0;
+}
+
 int hv_store_holdings(hv_store *s, hv_holding **out, size_t *n_out,
                       hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
-  hv_holding *rows = NULL, *grown;
-  size_t n = 0, cap = 0;
-  int rc = 0, step;
+  void *rows = NULL;
+  size_t n = 0;
+  int rc;
 
-  if (sqlite3_prepare_v2(s->db,
-                         "SELECT s.id, s.name, s.state, s.created_at,"
-                         " count(d.id),"
-                         " coalesce(sum(d.state = 'superseded'), 0),"
-                         " coalesce(sum(d.state = 'quarantined'), 0)"
-                         " FROM source s LEFT JOIN dataset d"
-                         "  ON d.source_id = s.id AND d.status = 'active'"
-                         " GROUP BY s.id ORDER BY s.name",
-                         -1, &st, NULL) != SQLITE_OK) {
-    rc = hv__store_fail(s, err, "read holdings");
-    goto cleanup;
+  if ((rc = hv__store_select(s,
+                             "SELECT s.id, s.name, s.state, s.created_at,"
+                             " count(d.id),"
+                             " coalesce(sum(d.state = 'superseded'), 0),"
+                             " coalesce(sum(d.state = 'quarantined'), 0)"
+                             " FROM source s LEFT JOIN dataset d"
+                             "  ON d.source_id = s.id AND d.status = 'active'"
+                             " GROUP BY s.id ORDER BY s.name",
+                             sizeof(hv_holding), holding_reader, NULL, &rows,
+                             &n, "read holdings", err)) == 0) {
+    *out = rows;
+    *n_out = n;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (!(grown = grow(rows, n, &cap, sizeof(*rows)))) {
-      rc = hv_error_oom(err);
-      goto cleanup;
-    }
-    rows = grown;
-    rows[n].source_id = sqlite3_column_int64(st, 0);
-    column_copy(st, 1, rows[n].name, sizeof(rows[n].name));
-    column_copy(st, 2, rows[n].state, sizeof(rows[n].state));
-    rows[n].created_at = sqlite3_column_int64(st, 3);
-    rows[n].active = sqlite3_column_int64(st, 4);
-    rows[n].superseded = sqlite3_column_int64(st, 5);
-    rows[n].quarantined = sqlite3_column_int64(st, 6);
-    n++;
-  }
-  if (step != SQLITE_DONE) {
-    rc = hv__store_fail(s, err, "read holdings");
-    goto cleanup;
-  }
-  *out = rows;
-  *n_out = n;
-  rows = NULL;
-
-cleanup:
-  hv_free(rows);
-  sqlite3_finalize(st);
   return rc;
 }
 

@@ -2,7 +2,8 @@
  * Internals shared by the store's own files (store.c: open, statements,
  * transactions, checkpoints; registry.c: sources and runs; datasets.c:
  * pages and datasets; ledger.c: counts and reports; migrations.c: the
- * schema). Nothing outside harvester/store includes this.
+ * schema; rows.c: reading result rows into arrays and payloads). Nothing
+ * outside harvester/store includes this.
  */
 #ifndef HV_STORE_STORE_INT_H
 #define HV_STORE_STORE_INT_H
@@ -103,5 +104,64 @@ int hv__store_exec(hv_store *s, const char *sql, const char *what,
 /* Reads a single-integer pragma or query into *out. */
 int hv__store_query_int(hv_store *s, const char *sql, const char *what,
                         int64_t *out, hv_error *err);
+
+/* Prepares a one-off statement into *out (NULL on failure), reporting a
+ * failure as what. The caller finalizes *out. */
+int hv__store_prepare(hv_store *s, const char *sql, sqlite3_stmt **out,
+                      const char *what, hv_error *err);
+
+/* Copies text column i into the fixed buffer dst of cap bytes,
+ * truncating; SQL NULL becomes "". */
+void hv__store_column_copy(sqlite3_stmt *st, int i, char *dst, size_t cap);
+
+/*
+ * Makes *items (an array of len elements of elem bytes, with room for
+ * *cap) hold one more, doubling its room. On HV_ENOMEM *items and *cap
+ * are left as they were, so the caller still owns and frees the array.
+ */
+int hv__store_grow(void **items, size_t *cap, size_t len, size_t elem,
+                   hv_error *err);
+
+/* Fills elem (zeroed) from the current row of st; may own what it sets. */
+typedef int (*hv__store_row_reader)(sqlite3_stmt *st, void *elem,
+                                    hv_error *err);
+
+/*
+ * Steps the prepared SELECT st to its end, reading each row into a new
+ * element of elem bytes with one_row. On success *out (owned by the
+ * caller; NULL when there are no rows) and *n_out are set. On failure
+ * the rows read so far, including one that failed half way, are
+ * released with free_list (or hv_free when free_list is NULL), and a
+ * step failure is reported as what. st stays the caller's to finalize.
+ */
+int hv__store_collect(hv_store *s, sqlite3_stmt *st, size_t elem,
+                      hv__store_row_reader one_row,
+                      void (*free_list)(void *, size_t), void **out,
+                      size_t *n_out, const char *what, hv_error *err);
+
+/*
+ * Prepares the parameterless SELECT sql and collects its rows as
+ * hv__store_collect does, finalizing the statement; what names both a
+ * failed prepare and a failed step.
+ */
+int hv__store_select(hv_store *s, const char *sql, size_t elem,
+                     hv__store_row_reader one_row,
+                     void (*free_list)(void *, size_t), void **out,
+                     size_t *n_out, const char *what, hv_error *err);
+
+/*
+ * Decompresses the stored payload in column i of st into s->payload
+ * (reset first; valid until the next use of the scratch buffer). A
+ * failure names the dataset key.
+ */
+int hv__store_column_payload(hv_store *s, sqlite3_stmt *st, int i,
+                             const char *key, hv_error *err);
+
+/*
+ * Reads the sixteen ledger count columns, in LEDGER_SUMS order (summed
+ * or per row), starting at column first of st into *out.
+ */
+void hv__store_ledger_counts_from_row(sqlite3_stmt *st, int first,
+                                      hv_ledger_counts *out);
 
 #endif

@@ -15,6 +15,7 @@
  * skips.
  */
 #include "tools/hvtest.h"
+#include "tools/profile_fixture.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +28,6 @@
 #define CORPUS HV_SHARED_DIR "/corpus"
 #define SPEC_DIR CORPUS "/dcat-ap-de-spec/V2.0/examples/"
 #define EXTRACTS_DIR CORPUS "/govdata-portal-extracts/"
-#define PROFILE_DIR HV_SOURCE_DIR "/profiles/dcat-ap-de"
 #define BASE "https://portal.example/"
 #define CONTRIB "http://dcat-ap.de/def/contributors/"
 #define LIC "http://dcat-ap.de/def/licenses/"
@@ -40,10 +40,8 @@ static hv_profile *profile;
 
 static int setup(void **state)
 {
-  hv_error err = HV_ERROR_INIT;
-
   (void)state;
-  HV_ASSERT_OK(hv_profile_new(&profile, PROFILE_DIR, &err), &err);
+  profile = hv_test_profile_load(NULL);
   return 0;
 }
 
@@ -52,31 +50,6 @@ static int teardown(void **state)
   (void)state;
   hv_profile_free(profile);
   return 0;
-}
-
-static int corpus_present(const char *path)
-{
-  if (hv_test_exists(path))
-    return 1;
-  print_message("check conformance: corpus not found at %s; skipped\n",
-                path);
-  return 0;
-}
-
-static void decode(const char *path, hv_page *page)
-{
-  hv_error err = HV_ERROR_INIT;
-  const char *ct;
-  size_t len;
-  char *body = hv_test_read_file(path, &len);
-
-  if (!body)
-    fail_msg("cannot read %s", path);
-  ct = strstr(path, ".ttl") ? "text/turtle" : "application/rdf+xml";
-  memset(page, 0, sizeof(*page));
-  if (hv_page_decode(page, body, len, ct, NULL, BASE, &err) < 0)
-    fail_msg("%s: %s", path, err.msg);
-  hv_free(body);
 }
 
 /* Maps and checks one dataset of a page; findings get both stages'. */
@@ -126,14 +99,14 @@ static void spec_examples_have_no_violations(void **state)
   size_t i, d;
 
   (void)state;
-  if (!corpus_present(SPEC_DIR))
+  if (!hv_test_corpus_present("check", SPEC_DIR))
     skip();
   for (i = 0; i < N(cases); i++) {
     char path[512];
     hv_page page;
 
     snprintf(path, sizeof(path), "%s%s", SPEC_DIR, cases[i].file);
-    decode(path, &page);
+    hv_test_decode_file(path, BASE, &page);
     assert_int_equal(page.n_datasets, cases[i].datasets);
     for (d = 0; d < page.n_datasets; d++) {
       const hv_dataset_graph *dg = &page.datasets[d];
@@ -228,7 +201,7 @@ static void dashboard(const char *file, const char *base, const char *rule,
   size_t i, d;
 
   snprintf(path, sizeof(path), "%s%s", EXTRACTS_DIR, file);
-  decode(path, &page);
+  hv_test_decode_file(path, BASE, &page);
   assert_int_equal(page.n_datasets, n);
   for (i = 0; i < n; i++) {
     char iri[256], subject[260];
@@ -274,7 +247,7 @@ static void dashboard_contributor(void **state)
   };
 
   (void)state;
-  if (!corpus_present(EXTRACTS_DIR "db-tests_contributor.ttl"))
+  if (!hv_test_corpus_present("check", EXTRACTS_DIR "db-tests_contributor.ttl"))
     skip();
   dashboard("db-tests_contributor.ttl", BASE,
             "check.contributor", cases, N(cases));
@@ -302,7 +275,7 @@ static void dashboard_keyword(void **state)
   };
 
   (void)state;
-  if (!corpus_present(EXTRACTS_DIR "db-tests_keyword.ttl"))
+  if (!hv_test_corpus_present("check", EXTRACTS_DIR "db-tests_keyword.ttl"))
     skip();
   dashboard("db-tests_keyword.ttl", BASE,
             "check.keyword", cases, N(cases));
@@ -333,7 +306,7 @@ static void dashboard_licenses(void **state)
   hv_findings mapf;
 
   (void)state;
-  if (!corpus_present(EXTRACTS_DIR "db-tests_licenses.ttl"))
+  if (!hv_test_corpus_present("check", EXTRACTS_DIR "db-tests_licenses.ttl"))
     skip();
   body = hv_test_read_file(EXTRACTS_DIR "db-tests_licenses.ttl", &len);
   assert_non_null(body);

@@ -15,6 +15,7 @@
  * skips.
  */
 #include "tools/hvtest.h"
+#include "tools/profile_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,42 +30,8 @@
 #define CORPUS HV_SHARED_DIR "/corpus"
 #define DCATDE_DIR CORPUS "/ckanext-dcatde/"
 #define EXTRACTS_DIR CORPUS "/govdata-portal-extracts/"
-#define PROFILE_DIR HV_SOURCE_DIR "/profiles/dcat-ap-de"
+#define BASE "https://portal.example/"
 #define DE "http://dcat-ap.de/def/dcatde/"
-
-static int corpus_present(const char *path)
-{
-  if (hv_test_exists(path))
-    return 1;
-  print_message("map conformance: corpus not found at %s; skipped\n", path);
-  return 0;
-}
-
-static hv_profile *load_profile(void)
-{
-  hv_error err = HV_ERROR_INIT;
-  hv_profile *p = NULL;
-
-  HV_ASSERT_OK(hv_profile_new(&p, PROFILE_DIR, &err), &err);
-  return p;
-}
-
-static void decode(const char *path, hv_page *page)
-{
-  hv_error err = HV_ERROR_INIT;
-  const char *ct;
-  size_t len;
-  char *body = hv_test_read_file(path, &len);
-
-  if (!body)
-    fail_msg("cannot read %s", path);
-  ct = strstr(path, ".ttl") ? "text/turtle" : "application/rdf+xml";
-  memset(page, 0, sizeof(*page));
-  if (hv_page_decode(page, body, len, ct, NULL, "https://portal.example/",
-                     &err) < 0)
-    fail_msg("%s: %s", path, err.msg);
-  hv_free(body);
-}
 
 static void map_one(const hv_profile *p, const hv_dataset_graph *dg,
                     hv_graph *out, hv_findings *f, const char *path)
@@ -235,9 +202,9 @@ static void metadata_max_variants_meet_after_mapping(void **state)
   size_t v;
 
   (void)state;
-  if (!corpus_present(DCATDE_DIR "metadata_max.rdf"))
+  if (!hv_test_corpus_present("map", DCATDE_DIR "metadata_max.rdf"))
     skip();
-  p = load_profile();
+  p = hv_test_profile_load(NULL);
   for (v = 0; v < N_VARIANTS; v++) {
     char path[1024];
     hv_error err = HV_ERROR_INIT;
@@ -246,7 +213,7 @@ static void metadata_max_variants_meet_after_mapping(void **state)
     hv_findings f;
 
     snprintf(path, sizeof(path), "%s%s", DCATDE_DIR, variants[v]);
-    decode(path, &page);
+    hv_test_decode_file(path, BASE, &page);
     if (page.n_datasets != 1)
       fail_msg("%s: %zu datasets, expected 1", path, page.n_datasets);
     map_one(p, &page.datasets[0], &out, &f, path);
@@ -336,15 +303,16 @@ static void portal_extracts_keep_datasets_and_distributions(void **state)
   size_t x, i, total = 0;
 
   (void)state;
-  if (!corpus_present(EXTRACTS_DIR "bremen-catalog-dataset-extracted.rdf"))
+  if (!hv_test_corpus_present("map", EXTRACTS_DIR
+                              "bremen-catalog-dataset-extracted.rdf"))
     skip();
-  p = load_profile();
+  p = hv_test_profile_load(NULL);
   for (x = 0; x < sizeof(extracts) / sizeof(extracts[0]); x++) {
     char path[1024];
     hv_page page;
 
     snprintf(path, sizeof(path), "%s%s", EXTRACTS_DIR, extracts[x]);
-    decode(path, &page);
+    hv_test_decode_file(path, BASE, &page);
     if (page.n_datasets == 0)
       fail_msg("%s: no dataset", path);
     for (i = 0; i < page.n_datasets; i++) {

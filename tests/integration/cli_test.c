@@ -4,7 +4,8 @@
  * reports, JSON output and the documented exit codes.
  */
 #include "tools/hvtest.h"
-#include "tools/reconcile_check.h"
+#include "tools/cli_run.h"
+#include "tools/harvest_bench.h"
 #include "tools/fault_server.h"
 
 #include <jansson.h>
@@ -23,6 +24,7 @@
 
 typedef struct fixture {
   char *dir;
+  char db[600]; /* DIR/store.db, where the commands keep their state */
   hv_fault_server *srv;
   char *out;  /* stdout of the last command */
   char *errs; /* stderr of the last command */
@@ -35,6 +37,7 @@ static int setup(void **state)
 
   assert_non_null(f);
   assert_non_null(f->dir = hv_test_tmpdir());
+  snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
   HV_ASSERT_OK(hv_fault_server_start(&f->srv, &err), &err);
   *state = f;
   return 0;
@@ -46,52 +49,16 @@ static int teardown(void **state)
   int rc;
 
   hv_fault_server_stop(f->srv);
-  /* Every scenario ends with the ledger agreeing with its stores. */
-  rc = hv_test_reconcile_dir(f->dir);
-  hv_test_rmtree(f->dir);
-  hv_free(f->dir);
+  rc = hv_test_scenario_end(f->dir);
   hv_free(f->out);
   hv_free(f->errs);
   hv_free(f);
   return rc;
 }
 
-/* Runs `govharvest --db DIR/store.db ARGS`; returns its exit code. */
-static int gh(fixture *f, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int gh(fixture *f, const char *fmt, ...)
-{
-  hv_buf cmd = HV_BUF_INIT(1 << 16);
-  char path[1200];
-  va_list ap;
-  char args[4096];
-  int status;
-
-  va_start(ap, fmt);
-  vsnprintf(args, sizeof(args), fmt, ap);
-  va_end(ap);
-  hv_buf_addf(&cmd, "%s --db %s/store.db %s >%s/out 2>%s/err </dev/null",
-              HV_BINARY, f->dir, args, f->dir, f->dir);
-  status = system(cmd.ptr);
-  hv_buf_fini(&cmd);
-  hv_free(f->out);
-  hv_free(f->errs);
-  snprintf(path, sizeof(path), "%s/out", f->dir);
-  f->out = hv_test_read_file(path, NULL);
-  snprintf(path, sizeof(path), "%s/err", f->dir);
-  f->errs = hv_test_read_file(path, NULL);
-  assert_non_null(f->out);
-  assert_non_null(f->errs);
-  assert_true(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-  if (!haystack || !strstr(haystack, needle))
-    fail_msg("expected \"%s\" in:\n%s", needle, haystack ? haystack : "");
-}
+/* Runs the binary on the fixture's store; returns its exit code. */
+#define gh(f, ...)                                                             \
+  hv_test_cli_run((f)->db, (f)->dir, &(f)->out, &(f)->errs, __VA_ARGS__)
 
 static void serve_catalog(fixture *f, const char *path, int datasets)
 {
@@ -129,10 +96,10 @@ static void every_command_answers_help(void **state)
   for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
     if (gh(f, "%s", cmds[i]) != 0)
       fail_msg("'%s' did not exit 0: %s", cmds[i], f->errs);
-    assert_contains(f->out, "usage: govharvest");
+    hv_test_assert_contains(f->out, "usage: govharvest");
   }
   assert_int_equal(gh(f, "--version"), 0);
-  assert_contains(f->out, "govharvest " HV_VERSION);
+  hv_test_assert_contains(f->out, "govharvest " HV_VERSION);
 }
 
 static void bad_command_lines_exit_2(void **state)
@@ -140,19 +107,19 @@ static void bad_command_lines_exit_2(void **state)
   fixture *f = *state;
 
   assert_int_equal(gh(f, "frobnicate"), 2);
-  assert_contains(f->errs, "unknown command: frobnicate");
+  hv_test_assert_contains(f->errs, "unknown command: frobnicate");
   assert_int_equal(gh(f, "source add x --state 17 --url http://a.example/"),
                    2);
-  assert_contains(f->errs, "17");
+  hv_test_assert_contains(f->errs, "17");
   assert_int_equal(gh(f, "source add x --state 01 --url ftp://a.example/"),
                    2);
-  assert_contains(f->errs, "ftp://a.example/");
+  hv_test_assert_contains(f->errs, "ftp://a.example/");
   assert_int_equal(gh(f, "source add x --state 01"), 2);
   assert_int_equal(gh(f, "run --state 99"), 2);
   assert_int_equal(gh(f, "report volumes --from 2026-13-01"), 2);
-  assert_contains(f->errs, "2026-13-01");
+  hv_test_assert_contains(f->errs, "2026-13-01");
   assert_int_equal(gh(f, "run --source nosuch"), 2);
-  assert_contains(f->errs, "nosuch");
+  hv_test_assert_contains(f->errs, "nosuch");
 }
 
 static void registry_round_trip(void **state)
@@ -173,11 +140,11 @@ static void registry_round_trip(void **state)
   assert_int_equal(gh(f, "source add hh-portal --state 02 --url "
                          "https://other.example/"),
                    1);
-  assert_contains(f->errs, "already exists");
+  hv_test_assert_contains(f->errs, "already exists");
 
   assert_int_equal(gh(f, "source list"), 0);
-  assert_contains(f->out, "hh-portal");
-  assert_contains(f->out, "bund-x");
+  hv_test_assert_contains(f->out, "hh-portal");
+  hv_test_assert_contains(f->out, "bund-x");
 
   assert_int_equal(gh(f, "source list --json"), 0);
   doc = json_loads(f->out, 0, &jerr);
@@ -191,12 +158,12 @@ static void registry_round_trip(void **state)
   json_decref(doc);
 
   assert_int_equal(gh(f, "source show hh-portal"), 0);
-  assert_contains(f->out, "transparenzportalHamburg");
-  assert_contains(f->out, "no runs yet");
+  hv_test_assert_contains(f->out, "transparenzportalHamburg");
+  hv_test_assert_contains(f->out, "no runs yet");
 
   assert_int_equal(gh(f, "source remove bund-x"), 0);
   assert_int_equal(gh(f, "source show bund-x"), 1);
-  assert_contains(f->errs, "bund-x");
+  hv_test_assert_contains(f->errs, "bund-x");
 }
 
 static void run_report_and_exit_codes(void **state)
@@ -214,7 +181,7 @@ static void run_report_and_exit_codes(void **state)
 
   /* Loopback is refused unless allowed: the policy names the cause. */
   assert_int_equal(gh(f, "run --all"), 1);
-  assert_contains(f->out, "failed");
+  hv_test_assert_contains(f->out, "failed");
   assert_int_equal(hv_fault_server_hits(f->srv, "/ok.ttl"), 0);
 
   assert_int_equal(gh(f, "run --all --allow-loopback --json --out %s/cat",
@@ -237,7 +204,7 @@ static void run_report_and_exit_codes(void **state)
   /* Two of five vanish: 40 % is over the guard's 20 %, exit code 3. */
   serve_catalog(f, "/ok.ttl", 3);
   assert_int_equal(gh(f, "run --source ok --allow-loopback"), 3);
-  assert_contains(f->out, "held");
+  hv_test_assert_contains(f->out, "held");
   assert_int_equal(gh(f, "run --source ok --allow-loopback "
                          "--max-delete-share 50"),
                    0);
@@ -248,7 +215,7 @@ static void run_report_and_exit_codes(void **state)
                                           sizeof(url))),
                    0);
   assert_int_equal(gh(f, "run --source gone --allow-loopback"), 1);
-  assert_contains(f->out, "HTTP 404");
+  hv_test_assert_contains(f->out, "HTTP 404");
 
   assert_int_equal(gh(f, "report volumes --json"), 0);
   doc = json_loads(f->out, 0, &jerr);
@@ -257,7 +224,7 @@ static void run_report_and_exit_codes(void **state)
   json_decref(doc);
   assert_int_equal(gh(f, "report volumes --from 2000-01-01 --to 2000-02-01"),
                    0);
-  assert_contains(f->out, "total");
+  hv_test_assert_contains(f->out, "total");
 
   assert_int_equal(gh(f, "source show ok --json"), 0);
   doc = json_loads(f->out, 0, &jerr);
@@ -324,7 +291,7 @@ static void sigint_ends_the_run_as_failed_and_deletes_nothing(void **state)
                       "failed");
   snprintf(msg, sizeof(msg), "%s",
            json_string_value(json_object_get(run, "message")));
-  assert_contains(msg, "cancel");
+  hv_test_assert_contains(msg, "cancel");
   json_decref(doc);
 }
 
@@ -344,11 +311,12 @@ static void demo_harvests_the_sample_portals(void **state)
   assert_int_equal(gh(f, "demo --db %s/demo.db --out %s/demo-out", f->dir,
                       f->dir),
                    0);
-  assert_contains(f->out, "== first harvest");
-  assert_contains(f->out, "hamburg-transparenz");
-  assert_contains(f->out, "bb/catalog.ttl?page=3: HTTP 404");
-  assert_contains(f->out, "== volumes per state");
-  assert_contains(f->errs, "skipped 1 line of text before the first Turtle");
+  hv_test_assert_contains(f->out, "== first harvest");
+  hv_test_assert_contains(f->out, "hamburg-transparenz");
+  hv_test_assert_contains(f->out, "bb/catalog.ttl?page=3: HTTP 404");
+  hv_test_assert_contains(f->out, "== volumes per state");
+  hv_test_assert_contains(f->errs,
+                          "skipped 1 line of text before the first Turtle");
 
   snprintf(path, sizeof(path), "%s/demo-out/catalog.nt", f->dir);
   nt = hv_test_read_file(path, &nt_len);

@@ -13,6 +13,8 @@
  *   duplicate is found and nothing else is merged.
  */
 #include "tools/hvtest.h"
+#include "tools/harvest_bench.h"
+#include "tools/cli_run.h"
 #include "tools/reconcile_check.h"
 #include "tools/fault_server.h"
 
@@ -21,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "dedup/dedup.h"
 #include "demo/static_server.h"
@@ -41,11 +42,7 @@ typedef struct ds {
 } ds;
 
 typedef struct fixture {
-  char *dir;
-  char db[512];
-  hv_store *store;
-  hv_fault_server *srv;
-  hv_harvest_opts opts;
+  hv_test_bench b;
   hv_source sources[3];
   size_t n_sources;
   hv_source_report *reports;
@@ -54,20 +51,11 @@ typedef struct fixture {
 static int setup(void **state)
 {
   fixture *f = hv_calloc(1, sizeof(*f));
-  hv_harvest_opts defaults = HV_HARVEST_OPTS_INIT;
-  hv_error err = HV_ERROR_INIT;
 
   assert_non_null(f);
-  f->dir = hv_test_tmpdir();
-  assert_non_null(f->dir);
-  snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
-  HV_ASSERT_OK(hv_store_open(&f->store, f->db, &err), &err);
-  HV_ASSERT_OK(hv_fault_server_start(&f->srv, &err), &err);
-  f->opts = defaults;
-  f->opts.fetch.allow_loopback = 1;
-  f->opts.fetch.max_attempts = 2;
-  f->opts.fetch.backoff_base_ms = 20;
-  f->opts.fetch.total_timeout_ms = 5000;
+  hv_test_bench_start(&f->b);
+  f->b.opts.fetch.max_attempts = 2;
+  f->b.opts.fetch.total_timeout_ms = 5000;
   *state = f;
   return 0;
 }
@@ -81,12 +69,7 @@ static int teardown(void **state)
   hv_source_reports_free(f->reports, f->n_sources);
   for (i = 0; i < f->n_sources; i++)
     hv_source_fini(&f->sources[i]);
-  hv_fault_server_stop(f->srv);
-  hv_store_close(f->store);
-  /* Every scenario ends with the ledger agreeing with its stores. */
-  rc = hv_test_reconcile_dir(f->dir);
-  hv_test_rmtree(f->dir);
-  hv_free(f->dir);
+  rc = hv_test_bench_stop(&f->b);
   hv_free(f);
   return rc;
 }
@@ -124,28 +107,15 @@ static void serve(fixture *f, const char *path, const ds *d, size_t n)
   step.content_type = "text/turtle";
   step.body = b.ptr;
   step.len = b.len;
-  HV_ASSERT_OK(hv_fault_server_route(f->srv, path, &step, 1, &err), &err);
+  HV_ASSERT_OK(hv_fault_server_route(f->b.srv, path, &step, 1, &err), &err);
   hv_buf_fini(&b);
 }
 
 static void add_source(fixture *f, const char *name, const char *state,
                        int priority, const char *path)
 {
-  hv_source src;
-  hv_error err = HV_ERROR_INIT;
-  char url[256];
-
-  memset(&src, 0, sizeof(src));
-  src.name = (char *)name;
-  src.state = (char *)state;
-  src.kind = "dcat-rdf";
-  src.url = hv_fault_server_url(f->srv, path, url, sizeof(url));
-  src.priority = priority;
-  src.enabled = 1;
-  HV_ASSERT_OK(hv_store_source_add(f->store, &src, &err), &err);
-  HV_ASSERT_OK(hv_store_source_get(f->store, name,
-                                   &f->sources[f->n_sources++], &err),
-               &err);
+  hv_test_bench_add_source(&f->b, name, state, priority, path,
+                           &f->sources[f->n_sources++]);
 }
 
 /* Harvests the sources in the given order (indices into f->sources). */
@@ -159,7 +129,7 @@ static void harvest(fixture *f, const size_t *order)
     ordered[i] = f->sources[order ? order[i] : i];
   hv_source_reports_free(f->reports, f->n_sources);
   f->reports = NULL;
-  HV_ASSERT_OK(hv_harvest_run(f->store, ordered, f->n_sources, &f->opts,
+  HV_ASSERT_OK(hv_harvest_run(f->b.store, ordered, f->n_sources, &f->b.opts,
                               &f->reports, &err),
                &err);
 }
@@ -228,9 +198,8 @@ static const char *state_of(fixture *f, const char *key, const char *source)
   hv_error err = HV_ERROR_INIT;
 
   snprintf(st, sizeof(st), "missing");
-  HV_ASSERT_OK(hv_store_dataset_history(f->store, key, &c, &nc, &t, &nt,
-                                        &err),
-               &err);
+  HV_ASSERT_OK(
+      hv_store_dataset_history(f->b.store, key, &c, &nc, &t, &nt, &err), &err);
   for (i = 0; i < nc; i++)
     if (strcmp(c[i].source, source) == 0)
       snprintf(st, sizeof(st), "%s", c[i].state);
@@ -239,22 +208,20 @@ static const char *state_of(fixture *f, const char *key, const char *source)
   return st;
 }
 
-/* Runs the built binary on the fixture's store; returns its exit code. */
+/*
+ * Runs the built binary quietly on the fixture's store, with its
+ * standard error merged into out (cap bytes, truncated); returns its
+ * exit code.
+ */
 static int gh(fixture *f, char *out, size_t cap, const char *args)
 {
-  char cmd[2048];
-  FILE *p;
-  size_t n;
-  int status;
+  char *text = NULL;
+  int rc;
 
-  snprintf(cmd, sizeof(cmd), "'%s' --db '%s' -q %s 2>&1", HV_BINARY, f->db,
-           args);
-  p = popen(cmd, "r");
-  assert_non_null(p);
-  n = fread(out, 1, cap - 1, p);
-  out[n] = '\0';
-  status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  rc = hv_test_cli_run(f->b.db, f->b.dir, &text, NULL, "-q %s", args);
+  snprintf(out, cap, "%s", text);
+  hv_free(text);
+  return rc;
 }
 
 /* The three catalogs. B and C are one dataset each across sources. */
@@ -322,11 +289,11 @@ static void assert_superseded_rows(fixture *f)
   hv_volumes *v = NULL;
   hv_error err = HV_ERROR_INIT;
 
-  HV_ASSERT_OK(hv_store_ledger_foreach(f->store, 0, check_superseded_row, &w,
-                                       &err),
-               &err);
+  HV_ASSERT_OK(
+      hv_store_ledger_foreach(f->b.store, 0, check_superseded_row, &w, &err),
+      &err);
   assert_int_equal(w.rows, 3);
-  HV_ASSERT_OK(hv_volumes_compute(f->store, 0, 0, HV_BY_SOURCE, &v, &err),
+  HV_ASSERT_OK(hv_volumes_compute(f->b.store, 0, 0, HV_BY_SOURCE, &v, &err),
                &err);
   assert_int_equal(hv_volumes_find(v, "kommune")->counts.datasets_superseded,
                    1);
@@ -334,7 +301,7 @@ static void assert_superseded_rows(fixture *f)
   assert_int_equal(hv_volumes_find(v, "bund")->counts.datasets_superseded, 1);
   assert_int_equal(v->total.counts.datasets_superseded, 3);
   hv_volumes_free(v);
-  HV_ASSERT_OK(hv_volumes_compute(f->store, 0, 0, HV_BY_STATE, &v, &err),
+  HV_ASSERT_OK(hv_volumes_compute(f->b.store, 0, 0, HV_BY_STATE, &v, &err),
                &err);
   assert_int_equal(hv_volumes_find(v, "05")->counts.datasets_superseded, 2);
   assert_int_equal(hv_volumes_find(v, "bund")->counts.datasets_superseded, 1);
@@ -367,7 +334,7 @@ static void three_sources_over_several_runs(void **state)
   assert_string_equal(state_of(f, "id-c", "land"), "superseded");
   assert_string_equal(state_of(f, "id-d", "land"), "active");
   assert_string_equal(state_of(f, "id-d", "bund"), "superseded");
-  pub = published(f->store);
+  pub = published(f->b.store);
   assert_string_equal(pub, "bund http://bund.example/ds/e\n"
                            "kommune http://kommune.example/ds/a\n"
                            "kommune http://kommune.example/ds/n\n"
@@ -377,17 +344,17 @@ static void three_sources_over_several_runs(void **state)
                            "land http://land.example/ds/n\n");
   hv_free(pub);
   /* Superseded copies are counted for the source that delivered them. */
-  HV_ASSERT_OK(hv_store_ledger_superseded(
-                   f->store, report_of(f, "kommune")->run_id, &superseded,
-                   &err),
+  HV_ASSERT_OK(hv_store_ledger_superseded(f->b.store,
+                                          report_of(f, "kommune")->run_id,
+                                          &superseded, &err),
                &err);
   assert_int_equal(superseded, 1);
   HV_ASSERT_OK(hv_store_ledger_superseded(
-                   f->store, report_of(f, "land")->run_id, &superseded, &err),
+                   f->b.store, report_of(f, "land")->run_id, &superseded, &err),
                &err);
   assert_int_equal(superseded, 1);
   HV_ASSERT_OK(hv_store_ledger_superseded(
-                   f->store, report_of(f, "bund")->run_id, &superseded, &err),
+                   f->b.store, report_of(f, "bund")->run_id, &superseded, &err),
                &err);
   assert_int_equal(superseded, 1);
 
@@ -414,7 +381,7 @@ static void three_sources_over_several_runs(void **state)
   /* Run 2: land drops B (1 of 4, within a 30 % guard): kommune's B is
    * promoted in the same run. */
   serve(f, "/land", land + 1, 3);
-  f->opts.max_delete_share = 0.3;
+  f->b.opts.max_delete_share = 0.3;
   harvest(f, NULL);
   assert_string_equal(report_of(f, "land")->status, HV_RUN_OK);
   assert_int_equal(report_of(f, "land")->counts.datasets_deleted, 1);
@@ -437,14 +404,14 @@ static void three_sources_over_several_runs(void **state)
   assert_int_equal(json_array_size(json_object_get(doc, "quarantined")), 2);
   assert_string_equal(state_of(f, "land-c", "land"), "superseded");
   json_decref(doc);
-  pub = published(f->store);
+  pub = published(f->b.store);
   assert_non_null(strstr(pub, "land http://land.example/ds/d\n"));
   hv_free(pub);
 
   /* Held, quarantined and superseded copies are all still held. */
-  hv_test_assert_reconciled(f->store, "a held run");
+  hv_test_assert_reconciled(f->b.store, "a held run");
   held_run = report_of(f, "land")->run_id;
-  HV_ASSERT_OK(hv_store_ledger_run(f->store, held_run, &held, &err), &err);
+  HV_ASSERT_OK(hv_store_ledger_run(f->b.store, held_run, &held, &err), &err);
   assert_int_equal(held.datasets_deleted, 0);
 
   /* The operator releases them: deleted, bund's D promoted at once. */
@@ -455,9 +422,9 @@ static void three_sources_over_several_runs(void **state)
   assert_string_equal(state_of(f, "id-d", "land"), "deleted");
   assert_string_equal(state_of(f, "id-d", "bund"), "active");
   /* The release is booked on the held run that deferred the deletion. */
-  HV_ASSERT_OK(hv_store_ledger_run(f->store, held_run, &held, &err), &err);
+  HV_ASSERT_OK(hv_store_ledger_run(f->b.store, held_run, &held, &err), &err);
   assert_int_equal(held.datasets_deleted, 2);
-  hv_test_assert_reconciled(f->store, "quarantine release");
+  hv_test_assert_reconciled(f->b.store, "quarantine release");
   assert_int_equal(gh(f, out, sizeof(out), "quarantine list"), 0);
   assert_non_null(strstr(out, "0 quarantined"));
   assert_int_equal(gh(f, out, sizeof(out), "dataset show nothing-here"), 1);
@@ -486,15 +453,15 @@ static void source_order_does_not_change_winners(void **state)
     for (i = 0; i < f->n_sources; i++)
       hv_source_fini(&f->sources[i]);
     f->n_sources = 0;
-    hv_store_close(f->store);
-    snprintf(f->db, sizeof(f->db), "%s/order%zu.db", f->dir, k);
-    HV_ASSERT_OK(hv_store_open(&f->store, f->db, &err), &err);
+    hv_store_close(f->b.store);
+    snprintf(f->b.db, sizeof(f->b.db), "%s/order%zu.db", f->b.dir, k);
+    HV_ASSERT_OK(hv_store_open(&f->b.store, f->b.db, &err), &err);
     /* Priorities equal: the tie rules below priority decide. */
     add_source(f, "kommune", "05", 0, "/kommune");
     add_source(f, "land", "05", 0, "/land");
     add_source(f, "bund", "bund", 0, "/bund");
     harvest(f, orders[k]);
-    pub = published(f->store);
+    pub = published(f->b.store);
     if (!first) {
       first = pub;
       /* land's B ties kommune's B on modified and priority: first
@@ -533,8 +500,8 @@ static void w100k_duplicates_found_without_false_merges(void **state)
     printf("skipped: %s is not built\n", gen);
     skip();
   }
-  www = hv_malloc(strlen(f->dir) + 8);
-  sprintf(www, "%s/www", f->dir);
+  www = hv_malloc(strlen(f->b.dir) + 8);
+  sprintf(www, "%s/www", f->b.dir);
   snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", www);
   assert_int_equal(system(cmd), 0);
   HV_ASSERT_OK(hv_static_server_start(&srv, www, 0, 1, &err), &err);
@@ -577,18 +544,18 @@ static void w100k_duplicates_found_without_false_merges(void **state)
     src.kind = "dcat-rdf";
     src.url = url;
     src.enabled = 1;
-    HV_ASSERT_OK(hv_store_source_add(f->store, &src, &err), &err);
-    HV_ASSERT_OK(hv_store_source_get(f->store, name, &srcs[n_src++], &err),
+    HV_ASSERT_OK(hv_store_source_add(f->b.store, &src, &err), &err);
+    HV_ASSERT_OK(hv_store_source_get(f->b.store, name, &srcs[n_src++], &err),
                  &err);
   }
   fclose(tsv);
   assert_int_equal(n_src, 16);
-  HV_ASSERT_OK(hv_harvest_run(f->store, srcs, n_src, &f->opts, &reps, &err),
+  HV_ASSERT_OK(hv_harvest_run(f->b.store, srcs, n_src, &f->b.opts, &reps, &err),
                &err);
   for (i = 0; i < n_src; i++)
     assert_string_equal(reps[i].status, HV_RUN_OK);
   /* A resolve now finds everything settled and reports the figures. */
-  HV_ASSERT_OK(hv_dedup_resolve(f->store, NULL, 0, NULL, NULL, &st, &err),
+  HV_ASSERT_OK(hv_dedup_resolve(f->b.store, NULL, 0, NULL, NULL, &st, &err),
                &err);
   assert_int_equal(st.transitions, 0);
   assert_int_equal((long)st.copies, entries);
@@ -602,7 +569,7 @@ static void w100k_duplicates_found_without_false_merges(void **state)
   assert_true(st.duplicates >= 90); /* 5 % of 2,000, rounded per state */
   assert_int_equal(st.collisions, 0);
   {
-    char *pub = published(f->store);
+    char *pub = published(f->b.store);
     size_t lines = 0;
     const char *p;
 

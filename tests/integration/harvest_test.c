@@ -6,7 +6,8 @@
  * temporary directory and a fresh fault server.
  */
 #include "tools/hvtest.h"
-#include "tools/reconcile_check.h"
+#include "tools/cli_run.h"
+#include "tools/harvest_bench.h"
 #include "tools/fault_server.h"
 
 #include <sqlite3.h>
@@ -27,11 +28,7 @@
 #include "util/buf.h"
 
 typedef struct fixture {
-  char *dir;
-  char db[512];
-  hv_store *store;
-  hv_fault_server *srv;
-  hv_harvest_opts opts;
+  hv_test_bench b;
   hv_source sources[4];
   size_t n_sources;
   char urls[4][256];
@@ -42,22 +39,13 @@ typedef struct fixture {
 static int setup(void **state)
 {
   fixture *f = hv_calloc(1, sizeof(*f));
-  hv_harvest_opts defaults = HV_HARVEST_OPTS_INIT;
-  hv_error err = HV_ERROR_INIT;
 
   assert_non_null(f);
-  f->dir = hv_test_tmpdir();
-  assert_non_null(f->dir);
-  snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
-  HV_ASSERT_OK(hv_store_open(&f->store, f->db, &err), &err);
-  HV_ASSERT_OK(hv_fault_server_start(&f->srv, &err), &err);
-  f->opts = defaults;
-  f->opts.fetch.allow_loopback = 1;
-  f->opts.fetch.max_attempts = 3;
-  f->opts.fetch.backoff_base_ms = 20;
-  f->opts.fetch.backoff_max_ms = 3000;
-  f->opts.fetch.total_timeout_ms = 3000;
-  f->opts.fetch.connect_timeout_ms = 1000;
+  hv_test_bench_start(&f->b);
+  f->b.opts.fetch.max_attempts = 3;
+  f->b.opts.fetch.backoff_max_ms = 3000;
+  f->b.opts.fetch.total_timeout_ms = 3000;
+  f->b.opts.fetch.connect_timeout_ms = 1000;
   *state = f;
   return 0;
 }
@@ -78,12 +66,7 @@ static int teardown(void **state)
   free_reports(f);
   for (i = 0; i < f->n_sources; i++)
     hv_source_fini(&f->sources[i]);
-  hv_fault_server_stop(f->srv);
-  hv_store_close(f->store);
-  /* Every scenario ends with the ledger agreeing with its stores. */
-  rc = hv_test_reconcile_dir(f->dir);
-  hv_test_rmtree(f->dir);
-  hv_free(f->dir);
+  rc = hv_test_bench_stop(&f->b);
   hv_free(f);
   return rc;
 }
@@ -92,20 +75,8 @@ static int teardown(void **state)
 static hv_source *add_source(fixture *f, const char *name, const char *state,
                              const char *path)
 {
-  hv_source src;
-  hv_error err = HV_ERROR_INIT;
-  char url[256];
-
-  memset(&src, 0, sizeof(src));
-  src.name = (char *)name;
-  src.state = (char *)state;
-  src.kind = "dcat-rdf";
-  src.url = hv_fault_server_url(f->srv, path, url, sizeof(url));
-  src.enabled = 1;
-  HV_ASSERT_OK(hv_store_source_add(f->store, &src, &err), &err);
-  HV_ASSERT_OK(hv_store_source_get(f->store, name,
-                                   &f->sources[f->n_sources], &err),
-               &err);
+  hv_test_bench_add_source(&f->b, name, state, 0, path,
+                           &f->sources[f->n_sources]);
   return &f->sources[f->n_sources++];
 }
 
@@ -115,7 +86,7 @@ static hv_source_report *run(fixture *f)
   hv_error err = HV_ERROR_INIT;
 
   free_reports(f);
-  HV_ASSERT_OK(hv_harvest_run(f->store, f->sources, f->n_sources, &f->opts,
+  HV_ASSERT_OK(hv_harvest_run(f->b.store, f->sources, f->n_sources, &f->b.opts,
                               &f->reports, &err),
                &err);
   f->n_reports = f->n_sources;
@@ -173,17 +144,16 @@ static void serve_page(fixture *f, const char *path, int first, int count,
   char url[256], next[256];
   char *body;
 
-  body = turtle_page(hv_fault_server_url(f->srv, path, url, sizeof(url)),
-                     first, count,
-                     next_path ? hv_fault_server_url(f->srv, next_path, next,
-                                                     sizeof(next))
-                               : NULL);
+  body = turtle_page(
+      hv_fault_server_url(f->b.srv, path, url, sizeof(url)), first, count,
+      next_path ? hv_fault_server_url(f->b.srv, next_path, next, sizeof(next))
+                : NULL);
   memset(&step, 0, sizeof(step));
   step.content_type = "text/turtle; charset=utf-8";
   step.body = body;
   step.len = strlen(body);
   step.etag = etag;
-  HV_ASSERT_OK(hv_fault_server_route(f->srv, path, &step, 1, &err), &err);
+  HV_ASSERT_OK(hv_fault_server_route(f->b.srv, path, &step, 1, &err), &err);
   hv_free(body);
 }
 
@@ -200,7 +170,7 @@ static void serve_raw(fixture *f, const char *path, int status,
   step.body = body;
   step.len = body ? strlen(body) : 0;
   step.fault = fault;
-  HV_ASSERT_OK(hv_fault_server_route(f->srv, path, &step, 1, &err), &err);
+  HV_ASSERT_OK(hv_fault_server_route(f->b.srv, path, &step, 1, &err), &err);
 }
 
 static void active_counts(fixture *f, const hv_source *src, size_t *active)
@@ -208,16 +178,9 @@ static void active_counts(fixture *f, const hv_source *src, size_t *active)
   hv_error err = HV_ERROR_INIT;
   size_t unseen;
 
-  HV_ASSERT_OK(hv_store_dataset_counts(f->store, src->id, 0, active, &unseen,
-                                       &err),
-               &err);
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-  if (!haystack || !strstr(haystack, needle))
-    fail_msg("expected \"%s\" in \"%s\"", needle,
-             haystack ? haystack : "(null)");
+  HV_ASSERT_OK(
+      hv_store_dataset_counts(f->b.store, src->id, 0, active, &unseen, &err),
+      &err);
 }
 
 /* ---- the good path ---------------------------------------------------- */
@@ -254,7 +217,7 @@ static void paged_source_is_harvested_and_reharvest_uses_etags(void **state)
   assert_int_equal(r->counts.distributions, 24);
   {
     char inm[64];
-    assert_true(hv_fault_server_header(f->srv, "/p2", "If-None-Match", inm,
+    assert_true(hv_fault_server_header(f->b.srv, "/p2", "If-None-Match", inm,
                                        sizeof(inm)));
     assert_string_equal(inm, "\"e2\"");
   }
@@ -273,7 +236,7 @@ static void page_from_an_older_pipeline_is_decoded_again(void **state)
   run(f);
   r = run(f);
   assert_int_equal(r->counts.pages_not_modified, 1);
-  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_open(f->b.db, &db), SQLITE_OK);
   assert_int_equal(sqlite3_exec(db,
                                 "UPDATE page SET content_hash = 'p0:'"
                                 " || substr(content_hash, 4)",
@@ -313,7 +276,7 @@ static void changed_dataset_counts_as_updated(void **state)
   serve_page(f, "/p1", 0, 3, NULL, NULL);
   add_source(f, "be", "11", "/p1");
   run(f);
-  body = turtle_page(hv_fault_server_url(f->srv, "/p1", url, sizeof(url)), 0,
+  body = turtle_page(hv_fault_server_url(f->b.srv, "/p1", url, sizeof(url)), 0,
                      3, NULL);
   pos = strstr(body, "Datensatz 1\"");
   assert_non_null(pos);
@@ -356,12 +319,12 @@ static void mass_deletion_is_held_unless_allowed(void **state)
   serve_page(f, "/p1", 0, 5, NULL, NULL); /* half of them vanish */
   r = run(f);
   assert_string_equal(r->status, HV_RUN_HELD);
-  assert_contains(r->message, "5 of 10");
+  hv_test_assert_contains(r->message, "5 of 10");
   assert_int_equal(r->counts.datasets_deleted, 0);
   active_counts(f, src, &active);
   assert_int_equal(active, 10);
 
-  f->opts.allow_mass_delete = 1;
+  f->b.opts.allow_mass_delete = 1;
   r = run(f);
   assert_string_equal(r->status, HV_RUN_OK);
   assert_int_equal(r->counts.datasets_deleted, 5);
@@ -416,9 +379,9 @@ static hv_source_report *second_page_breaks(fixture *f, const char *cause,
   assert_string_equal(r->status, HV_RUN_FAILED);
   assert_int_equal(r->counts.pages_failed, 1);
   assert_int_equal(r->counts.datasets_deleted, 0);
-  assert_contains(r->message, hv_fault_server_url(f->srv, "/p2", url,
-                                                  sizeof(url)));
-  assert_contains(r->message, cause);
+  hv_test_assert_contains(
+      r->message, hv_fault_server_url(f->b.srv, "/p2", url, sizeof(url)));
+  hv_test_assert_contains(r->message, cause);
   active_counts(f, src, &active);
   assert_int_equal(active, 6);
   return r;
@@ -454,9 +417,8 @@ static void break_json(fixture *f)
 static void break_truncate(fixture *f)
 {
   char url[256];
-  char *body = turtle_page(hv_fault_server_url(f->srv, "/p2", url,
-                                               sizeof(url)),
-                           3, 3, NULL);
+  char *body = turtle_page(
+      hv_fault_server_url(f->b.srv, "/p2", url, sizeof(url)), 3, 3, NULL);
   serve_raw(f, "/p2", 200, "text/turtle", body, HV_FAULT_TRUNCATE);
   hv_free(body);
 }
@@ -465,7 +427,7 @@ static void break_endless(fixture *f)
 {
   serve_raw(f, "/p2", 200, "text/turtle", "# endless comment line\n",
             HV_FAULT_ENDLESS);
-  f->opts.fetch.max_body = 64 * 1024;
+  f->b.opts.fetch.max_body = 64 * 1024;
 }
 
 static void break_slow(fixture *f)
@@ -478,9 +440,9 @@ static void break_slow(fixture *f)
   step.body = "# slow\n";
   step.len = 7;
   step.delay_ms = 3000;
-  HV_ASSERT_OK(hv_fault_server_route(f->srv, "/p2", &step, 1, &err), &err);
-  f->opts.fetch.total_timeout_ms = 500;
-  f->opts.fetch.max_attempts = 2;
+  HV_ASSERT_OK(hv_fault_server_route(f->b.srv, "/p2", &step, 1, &err), &err);
+  f->b.opts.fetch.total_timeout_ms = 500;
+  f->b.opts.fetch.max_attempts = 2;
 }
 
 static void page_with_500s_fails_and_deletes_nothing(void **state)
@@ -536,8 +498,8 @@ static void next_link_to_missing_page_fails_the_run(void **state)
   serve_page(f, "/p2", 3, 2, "/p3", NULL);
   r = run(f);
   assert_string_equal(r->status, HV_RUN_FAILED);
-  assert_contains(r->message, "/p3");
-  assert_contains(r->message, "HTTP 404");
+  hv_test_assert_contains(r->message, "/p3");
+  hv_test_assert_contains(r->message, "HTTP 404");
   assert_int_equal(r->counts.datasets_deleted, 0);
   active_counts(f, src, &active);
   assert_int_equal(active, 6);
@@ -550,9 +512,8 @@ static void retries_500s_then_succeeds(void **state)
   hv_error err = HV_ERROR_INIT;
   hv_source_report *r;
   char url[256];
-  char *body = turtle_page(hv_fault_server_url(f->srv, "/p1", url,
-                                               sizeof(url)),
-                           0, 2, NULL);
+  char *body = turtle_page(
+      hv_fault_server_url(f->b.srv, "/p1", url, sizeof(url)), 0, 2, NULL);
 
   memset(steps, 0, sizeof(steps));
   steps[0].status = 500;
@@ -560,7 +521,7 @@ static void retries_500s_then_succeeds(void **state)
   steps[2].content_type = "text/turtle";
   steps[2].body = body;
   steps[2].len = strlen(body);
-  HV_ASSERT_OK(hv_fault_server_route(f->srv, "/p1", steps, 3, &err), &err);
+  HV_ASSERT_OK(hv_fault_server_route(f->b.srv, "/p1", steps, 3, &err), &err);
   hv_free(body);
   add_source(f, "th", "16", "/p1");
   r = run(f);
@@ -576,9 +537,8 @@ static void honours_retry_after_on_429(void **state)
   hv_error err = HV_ERROR_INIT;
   hv_source_report *r;
   char url[256];
-  char *body = turtle_page(hv_fault_server_url(f->srv, "/p1", url,
-                                               sizeof(url)),
-                           0, 2, NULL);
+  char *body = turtle_page(
+      hv_fault_server_url(f->b.srv, "/p1", url, sizeof(url)), 0, 2, NULL);
   uint64_t start;
 
   memset(steps, 0, sizeof(steps));
@@ -587,7 +547,7 @@ static void honours_retry_after_on_429(void **state)
   steps[1].content_type = "text/turtle";
   steps[1].body = body;
   steps[1].len = strlen(body);
-  HV_ASSERT_OK(hv_fault_server_route(f->srv, "/p1", steps, 2, &err), &err);
+  HV_ASSERT_OK(hv_fault_server_route(f->b.srv, "/p1", steps, 2, &err), &err);
   hv_free(body);
   add_source(f, "rp", "07", "/p1");
   start = uv_hrtime();
@@ -610,12 +570,12 @@ static void source_down_fails_cleanly(void **state)
   src.kind = "dcat-rdf";
   src.url = "http://127.0.0.1:1/catalog.ttl"; /* nothing listens on port 1 */
   src.enabled = 1;
-  HV_ASSERT_OK(hv_store_source_add(f->store, &src, &err), &err);
+  HV_ASSERT_OK(hv_store_source_add(f->b.store, &src, &err), &err);
   s = &f->sources[f->n_sources++];
-  HV_ASSERT_OK(hv_store_source_get(f->store, "down", s, &err), &err);
+  HV_ASSERT_OK(hv_store_source_get(f->b.store, "down", s, &err), &err);
   r = run(f);
   assert_string_equal(r->status, HV_RUN_FAILED);
-  assert_contains(r->message, "http://127.0.0.1:1/catalog.ttl");
+  hv_test_assert_contains(r->message, "http://127.0.0.1:1/catalog.ttl");
   assert_int_equal(r->counts.pages_failed, 1);
   assert_int_equal(r->counts.requests, 3);
 }
@@ -632,8 +592,8 @@ static void paging_loop_stops_and_completes(void **state)
   assert_string_equal(r->status, HV_RUN_OK);
   assert_int_equal(r->counts.pages_fetched, 2);
   assert_int_equal(r->counts.datasets_new, 4);
-  assert_int_equal(hv_fault_server_hits(f->srv, "/a"), 1);
-  assert_int_equal(hv_fault_server_hits(f->srv, "/b"), 1);
+  assert_int_equal(hv_fault_server_hits(f->b.srv, "/a"), 1);
+  assert_int_equal(hv_fault_server_hits(f->b.srv, "/b"), 1);
 }
 
 static void page_cap_cuts_paging_and_deletes_nothing(void **state)
@@ -646,10 +606,10 @@ static void page_cap_cuts_paging_and_deletes_nothing(void **state)
   serve_page(f, "/p3", 4, 2, NULL, NULL);
   add_source(f, "cap", "08", "/p1");
   run(f);
-  f->opts.max_pages = 2;
+  f->b.opts.max_pages = 2;
   r = run(f);
   assert_string_equal(r->status, HV_RUN_FAILED);
-  assert_contains(r->message, "page cap of 2");
+  hv_test_assert_contains(r->message, "page cap of 2");
   assert_int_equal(r->counts.datasets_deleted, 0);
 }
 
@@ -697,7 +657,7 @@ static void external_entities_are_not_expanded(void **state)
   hv_error err = HV_ERROR_INIT;
   int found = 0;
 
-  snprintf(secret_path, sizeof(secret_path), "%s/secret.txt", f->dir);
+  snprintf(secret_path, sizeof(secret_path), "%s/secret.txt", f->b.dir);
   fp = fopen(secret_path, "w");
   assert_non_null(fp);
   fputs("TOP-SECRET-4711", fp);
@@ -720,9 +680,8 @@ static void external_entities_are_not_expanded(void **state)
    * reaches neither the store nor any count. */
   assert_string_equal(r->status, HV_RUN_OK);
   assert_int_equal(r->counts.datasets_new, 1);
-  HV_ASSERT_OK(hv_store_dataset_foreach(f->store, 0, find_secret, &found,
-                                        &err),
-               &err);
+  HV_ASSERT_OK(
+      hv_store_dataset_foreach(f->b.store, 0, find_secret, &found, &err), &err);
   assert_int_equal(found, 0);
 }
 
@@ -738,7 +697,7 @@ static void one_failing_source_does_not_stop_others(void **state)
   assert_string_equal(f->reports[0].status, HV_RUN_OK);
   assert_int_equal(f->reports[0].counts.datasets_new, 3);
   assert_string_equal(f->reports[1].status, HV_RUN_FAILED);
-  assert_contains(f->reports[1].message, "HTTP 404");
+  hv_test_assert_contains(f->reports[1].message, "HTTP 404");
 }
 
 static void ledger_counts_per_state(void **state)
@@ -753,7 +712,7 @@ static void ledger_counts_per_state(void **state)
   add_source(f, "x", "05", "/x");
   add_source(f, "y", "bund", "/y");
   run(f);
-  HV_ASSERT_OK(hv_store_report_volumes(f->store, 0, 0, &rows, &n, &err),
+  HV_ASSERT_OK(hv_store_report_volumes(f->b.store, 0, 0, &rows, &n, &err),
                &err);
   assert_int_equal(n, 2);
   assert_string_equal(rows[0].state, "05");
@@ -777,18 +736,19 @@ static void files_sink_is_deterministic(void **state)
   serve_page(f, "/p1", 0, 4, NULL, NULL);
   add_source(f, "files", "02", "/p1");
   run(f);
-  HV_ASSERT_OK(hv_files_sink_write(f->store, 0, f->dir, &stats, &err), &err);
+  HV_ASSERT_OK(hv_files_sink_write(f->b.store, 0, f->b.dir, &stats, &err),
+               &err);
   assert_int_equal(stats.datasets, 4);
-  snprintf(nt, sizeof(nt), "%s/catalog.nt", f->dir);
-  snprintf(ttl, sizeof(ttl), "%s/catalog.ttl", f->dir);
+  snprintf(nt, sizeof(nt), "%s/catalog.nt", f->b.dir);
+  snprintf(ttl, sizeof(ttl), "%s/catalog.ttl", f->b.dir);
   a = hv_test_read_file(nt, &alen);
   c = hv_test_read_file(ttl, &clen);
   assert_non_null(a);
   assert_non_null(c);
   /* The same content written again gives the same bytes. */
-  snprintf(sub, sizeof(sub), "%s/again", f->dir);
+  snprintf(sub, sizeof(sub), "%s/again", f->b.dir);
   assert_int_equal(mkdir(sub, 0755), 0);
-  HV_ASSERT_OK(hv_files_sink_write(f->store, 0, sub, &stats, &err), &err);
+  HV_ASSERT_OK(hv_files_sink_write(f->b.store, 0, sub, &stats, &err), &err);
   snprintf(nt2, sizeof(nt2), "%s/catalog.nt", sub);
   b = hv_test_read_file(nt2, &blen);
   snprintf(nt2, sizeof(nt2), "%s/catalog.ttl", sub);
@@ -832,13 +792,13 @@ static void own_profiles(fixture *f, char *dir, size_t cap)
 {
   char path[700];
 
-  snprintf(dir, cap, "%s/profiles", f->dir);
+  snprintf(dir, cap, "%s/profiles", f->b.dir);
   assert_int_equal(mkdir(dir, 0755), 0);
   snprintf(path, sizeof(path), "%s/" HV_ASSESS_TABLES, dir);
   assert_int_equal(symlink(HV_SOURCE_DIR "/profiles/dcat-ap-de", path), 0);
   snprintf(path, sizeof(path), "%s/" HV_ASSESS_SOURCES, dir);
   assert_int_equal(mkdir(path, 0755), 0);
-  f->opts.profiles_dir = dir;
+  f->b.opts.profiles_dir = dir;
 }
 
 static void write_conf(const char *profiles, const char *source,
@@ -868,7 +828,7 @@ static void serve_fixture(fixture *f, const char *path, const char *file,
   step.body = body;
   step.len = len;
   step.etag = etag;
-  HV_ASSERT_OK(hv_fault_server_route(f->srv, path, &step, 1, &err), &err);
+  HV_ASSERT_OK(hv_fault_server_route(f->b.srv, path, &step, 1, &err), &err);
   hv_free(body);
 }
 
@@ -879,7 +839,7 @@ static long long sql_int(fixture *f, const char *sql)
   sqlite3_stmt *st;
   long long v = -1;
 
-  assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_open(f->b.db, &db), SQLITE_OK);
   if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
     fail_msg("%s: %s", sql, sqlite3_errmsg(db));
   if (sqlite3_step(st) == SQLITE_ROW)
@@ -964,18 +924,20 @@ static void stored_payload_is_the_mapped_form_with_findings(void **state)
 
   memset(&st, 0, sizeof(st));
   snprintf(st.key, sizeof(st.key), "http://example.org/q/luft");
-  HV_ASSERT_OK(hv_store_dataset_foreach(f->store, 0, collect_one, &st, &err),
+  HV_ASSERT_OK(hv_store_dataset_foreach(f->b.store, 0, collect_one, &st, &err),
                &err);
   assert_non_null(st.payload);
   /* The namespace variant and the literal licence are repaired. */
-  assert_contains(st.payload, "<http://example.org/q/luft> "
-                              "<http://dcat-ap.de/def/dcatde/contributorID> "
-                              "<http://dcat-ap.de/def/contributors/openNRW>");
+  hv_test_assert_contains(st.payload,
+                          "<http://example.org/q/luft> "
+                          "<http://dcat-ap.de/def/dcatde/contributorID> "
+                          "<http://dcat-ap.de/def/contributors/openNRW>");
   assert_null(strstr(st.payload, "dcatde/1.0/"));
-  assert_contains(st.payload, "<http://purl.org/dc/terms/license> "
-                              "<http://dcat-ap.de/def/licenses/dl-by-de/2.0>");
-  assert_contains(st.payload, "<http://publications.europa.eu/resource/"
-                              "authority/file-type/CSV>");
+  hv_test_assert_contains(st.payload,
+                          "<http://purl.org/dc/terms/license> "
+                          "<http://dcat-ap.de/def/licenses/dl-by-de/2.0>");
+  hv_test_assert_contains(st.payload, "<http://publications.europa.eu/resource/"
+                                      "authority/file-type/CSV>");
   expected_hash(VARIANTS, st.key, want);
   assert_string_equal(st.hash, want);
   hv_free(st.payload);
@@ -1021,7 +983,7 @@ static void stored_payload_is_the_mapped_form_with_findings(void **state)
   assert_int_equal(r->counts.datasets_unchanged, 3);
   assert_int_equal(sql_int(f, "SELECT count(*) FROM finding"), 44);
   serve_page(f, "/q", 0, 0, NULL, NULL);
-  f->opts.allow_mass_delete = 1;
+  f->b.opts.allow_mass_delete = 1;
   r = run(f);
   assert_int_equal(r->counts.datasets_deleted, 3);
   assert_int_equal(sql_int(f, "SELECT count(*) FROM finding"), 0);
@@ -1041,8 +1003,7 @@ static void quality_report_counts_findings(void **state)
   add_source(f, "nrw", "05", "/q");
   add_source(f, "clean", "03", "/clean");
   run(f);
-  HV_ASSERT_OK(hv_store_report_quality(f->store, NULL, NULL, &q, &err),
-               &err);
+  HV_ASSERT_OK(hv_store_report_quality(f->b.store, NULL, NULL, &q, &err), &err);
   for (i = 0; i < q.n_rows; i++) {
     const hv_quality_row *row = &q.rows[i];
     if (strcmp(row->rule, "map.format") == 0) {
@@ -1064,7 +1025,7 @@ static void quality_report_counts_findings(void **state)
   assert_int_equal(seen, 2);
   hv_quality_report_free(&q);
 
-  HV_ASSERT_OK(hv_store_report_quality(f->store, "nrw", NULL, &q, &err),
+  HV_ASSERT_OK(hv_store_report_quality(f->b.store, "nrw", NULL, &q, &err),
                &err);
   assert_int_equal(q.n_totals, 1);
   assert_string_equal(q.totals[0].source, "nrw");
@@ -1074,8 +1035,7 @@ static void quality_report_counts_findings(void **state)
   assert_int_equal(q.totals[0].with_violations, 3);
   hv_quality_report_free(&q);
 
-  HV_ASSERT_OK(hv_store_report_quality(f->store, NULL, "03", &q, &err),
-               &err);
+  HV_ASSERT_OK(hv_store_report_quality(f->b.store, NULL, "03", &q, &err), &err);
   for (i = 0; i < q.n_rows; i++)
     assert_string_equal(q.rows[i].state, "03");
   assert_int_equal(q.n_totals, 1);
@@ -1104,7 +1064,7 @@ static void assert_ledger_findings(fixture *f, const hv_source_report *r)
   hv_ledger_counts sum;
   hv_error err = HV_ERROR_INIT;
 
-  HV_ASSERT_OK(hv_store_ledger_run(f->store, r->run_id, &sum, &err), &err);
+  HV_ASSERT_OK(hv_store_ledger_run(f->b.store, r->run_id, &sum, &err), &err);
   assert_int_equal(sum.findings_violations,
                    findings_of_run(f, r->run_id, "violation"));
   assert_int_equal(sum.findings_warnings,
@@ -1151,7 +1111,7 @@ static void ledger_counts_findings_by_severity(void **state)
   assert_int_equal(sql_int(f, "SELECT count(*) FROM finding"), all);
 
   /* One dataset updated: its findings, a third of the first run's. */
-  body = turtle_page(hv_fault_server_url(f->srv, "/p1", url, sizeof(url)), 0,
+  body = turtle_page(hv_fault_server_url(f->b.srv, "/p1", url, sizeof(url)), 0,
                      3, NULL);
   assert_non_null(pos = strstr(body, "Datensatz 1\""));
   pos[0] = 'd';
@@ -1234,9 +1194,9 @@ static void broken_source_profile_fails_only_that_source(void **state)
   assert_string_equal(f->reports[0].status, HV_RUN_OK);
   assert_int_equal(f->reports[0].counts.datasets_new, 2);
   assert_string_equal(f->reports[1].status, HV_RUN_FAILED);
-  assert_contains(f->reports[1].message, "sources/bad.conf:2:");
+  hv_test_assert_contains(f->reports[1].message, "sources/bad.conf:2:");
   assert_int_equal(f->reports[1].counts.requests, 0);
-  assert_int_equal(hv_fault_server_hits(f->srv, "/b"), 0);
+  assert_int_equal(hv_fault_server_hits(f->b.srv, "/b"), 0);
 }
 
 static void missing_profile_directory_is_an_error(void **state)
@@ -1245,15 +1205,15 @@ static void missing_profile_directory_is_an_error(void **state)
   hv_error err = HV_ERROR_INIT;
   char dir[600];
 
-  snprintf(dir, sizeof(dir), "%s/no-such-profiles", f->dir);
-  f->opts.profiles_dir = dir;
+  snprintf(dir, sizeof(dir), "%s/no-such-profiles", f->b.dir);
+  f->b.opts.profiles_dir = dir;
   serve_page(f, "/a", 0, 2, NULL, NULL);
   add_source(f, "a", "01", "/a");
-  assert_int_equal(hv_harvest_run(f->store, f->sources, f->n_sources,
-                                  &f->opts, &f->reports, &err),
+  assert_int_equal(hv_harvest_run(f->b.store, f->sources, f->n_sources,
+                                  &f->b.opts, &f->reports, &err),
                    HV_EIO);
-  assert_contains(err.msg, "no-such-profiles/dcat-ap-de");
-  assert_int_equal(hv_fault_server_hits(f->srv, "/a"), 0);
+  hv_test_assert_contains(err.msg, "no-such-profiles/dcat-ap-de");
+  assert_int_equal(hv_fault_server_hits(f->b.srv, "/a"), 0);
 }
 
 #define CLEAN HV_FIXTURES_DIR "/check/clean.ttl"
@@ -1276,20 +1236,20 @@ static void withheld_violations_stay_out_of_the_files(void **state)
   assert_int_equal(sql_int(f, "SELECT count(*) FROM dataset WHERE"
                               " violations > 0"),
                    3);
-  HV_ASSERT_OK(hv_files_sink_write_published(f->store, 0, f->dir, 1, &stats,
-                                             &err),
-               &err);
+  HV_ASSERT_OK(
+      hv_files_sink_write_published(f->b.store, 0, f->b.dir, 1, &stats, &err),
+      &err);
   assert_int_equal(stats.datasets, 1);
   assert_int_equal(stats.withheld, 3);
-  snprintf(nt, sizeof(nt), "%s/catalog.nt", f->dir);
+  snprintf(nt, sizeof(nt), "%s/catalog.nt", f->b.dir);
   assert_non_null(a = hv_test_read_file(nt, NULL));
   assert_null(strstr(a, "<http://example.org/q/luft>"));
-  assert_contains(a, "<https://daten.musterhausen.de/ds/1>");
+  hv_test_assert_contains(a, "<https://daten.musterhausen.de/ds/1>");
   hv_free(a);
   /* publish (the default) keeps them, findings and all. */
-  HV_ASSERT_OK(hv_files_sink_write_published(f->store, 0, f->dir, 0, &stats,
-                                             &err),
-               &err);
+  HV_ASSERT_OK(
+      hv_files_sink_write_published(f->b.store, 0, f->b.dir, 0, &stats, &err),
+      &err);
   assert_int_equal(stats.datasets, 4);
   assert_int_equal(stats.withheld, 0);
 }

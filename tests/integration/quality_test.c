@@ -6,7 +6,8 @@
  * demo's catalog comes out mapped.
  */
 #include "tools/hvtest.h"
-#include "tools/reconcile_check.h"
+#include "tools/cli_run.h"
+#include "tools/harvest_bench.h"
 #include "tools/fault_server.h"
 
 #include <jansson.h>
@@ -14,12 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "decode/rdfparse.h"
 #include "util/alloc.h"
-#include "util/buf.h"
 
 #define VARIANTS HV_FIXTURES_DIR "/quality/variants.ttl"
 #define CLEAN HV_FIXTURES_DIR "/check/clean.ttl"
@@ -27,6 +26,7 @@
 
 typedef struct fixture {
   char *dir;
+  char db[600]; /* DIR/store.db, where the commands keep their state */
   hv_fault_server *srv;
   char url[256];
   char *out;  /* stdout of the last command */
@@ -43,6 +43,7 @@ static int setup(void **state)
 
   assert_non_null(f);
   assert_non_null(f->dir = hv_test_tmpdir());
+  snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
   HV_ASSERT_OK(hv_fault_server_start(&f->srv, &err), &err);
   assert_non_null(body = hv_test_read_file(VARIANTS, &len));
   memset(&step, 0, sizeof(step));
@@ -62,51 +63,16 @@ static int teardown(void **state)
   int rc;
 
   hv_fault_server_stop(f->srv);
-  /* Every scenario ends with the ledger agreeing with its stores. */
-  rc = hv_test_reconcile_dir(f->dir);
-  hv_test_rmtree(f->dir);
-  hv_free(f->dir);
+  rc = hv_test_scenario_end(f->dir);
   hv_free(f->out);
   hv_free(f->errs);
   hv_free(f);
   return rc;
 }
 
-/* Runs `govharvest --db DIR/store.db ARGS`; returns its exit code. */
-static int gh(fixture *f, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int gh(fixture *f, const char *fmt, ...)
-{
-  hv_buf cmd = HV_BUF_INIT(1 << 16);
-  char path[1200], args[4096];
-  va_list ap;
-  int status;
-
-  va_start(ap, fmt);
-  vsnprintf(args, sizeof(args), fmt, ap);
-  va_end(ap);
-  hv_buf_addf(&cmd, "%s --db %s/store.db %s >%s/out 2>%s/err </dev/null",
-              HV_BINARY, f->dir, args, f->dir, f->dir);
-  status = system(cmd.ptr);
-  hv_buf_fini(&cmd);
-  hv_free(f->out);
-  hv_free(f->errs);
-  snprintf(path, sizeof(path), "%s/out", f->dir);
-  f->out = hv_test_read_file(path, NULL);
-  snprintf(path, sizeof(path), "%s/err", f->dir);
-  f->errs = hv_test_read_file(path, NULL);
-  assert_non_null(f->out);
-  assert_non_null(f->errs);
-  assert_true(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-  if (!haystack || !strstr(haystack, needle))
-    fail_msg("expected \"%s\" in:\n%s", needle, haystack ? haystack : "");
-}
+/* Runs the binary on the fixture's store; returns its exit code. */
+#define gh(f, ...)                                                             \
+  hv_test_cli_run((f)->db, (f)->dir, &(f)->out, &(f)->errs, __VA_ARGS__)
 
 static json_t *parse_out(fixture *f)
 {
@@ -133,8 +99,8 @@ static void report_quality_counts_what_the_harvest_found(void **state)
 
   harvest(f);
   assert_int_equal(gh(f, "report quality"), 0);
-  assert_contains(f->out, "map.license");
-  assert_contains(f->out, "with violations");
+  hv_test_assert_contains(f->out, "map.license");
+  hv_test_assert_contains(f->out, "with violations");
   assert_int_equal(gh(f, "report quality --json --source nrw"), 0);
   doc = parse_out(f);
   rows = json_object_get(doc, "findings");
@@ -164,9 +130,9 @@ static void report_quality_counts_what_the_harvest_found(void **state)
 
   /* No source and no state of that name: empty, not an error. */
   assert_int_equal(gh(f, "report quality --state 16"), 0);
-  assert_contains(f->out, "no findings");
+  hv_test_assert_contains(f->out, "no findings");
   assert_int_equal(gh(f, "report quality --state 99"), 2);
-  assert_contains(f->errs, "not a state key: 99");
+  hv_test_assert_contains(f->errs, "not a state key: 99");
   assert_int_equal(gh(f, "report quality --state 05 --source nrw"), 2);
 }
 
@@ -176,17 +142,17 @@ static void run_violations_option(void **state)
 
   assert_int_equal(gh(f, "source add nrw --state 05 --url %s", f->url), 0);
   assert_int_equal(gh(f, "run --violations maybe"), 2);
-  assert_contains(f->errs, "--violations: publish or withhold: maybe");
+  hv_test_assert_contains(f->errs, "--violations: publish or withhold: maybe");
   assert_int_equal(gh(f, "run --allow-loopback --violations withhold --out "
                          "%s/o",
                       f->dir),
                    0);
-  assert_contains(f->out, "files: 3 datasets");
+  hv_test_assert_contains(f->out, "files: 3 datasets");
   /* A missing profile directory stops the run before any request. */
   assert_int_equal(gh(f, "--profiles %s/nowhere run --allow-loopback",
                       f->dir),
                    1);
-  assert_contains(f->errs, "nowhere/dcat-ap-de");
+  hv_test_assert_contains(f->errs, "nowhere/dcat-ap-de");
 }
 
 static void validate_a_file(void **state)
@@ -198,15 +164,15 @@ static void validate_a_file(void **state)
 
   /* A dataset that meets the profile: exit 0, nothing to report. */
   assert_int_equal(gh(f, "validate %s", CLEAN), 0);
-  assert_contains(f->out, "1 datasets: 0 violations, 0 warnings");
+  hv_test_assert_contains(f->out, "1 datasets: 0 violations, 0 warnings");
 
   /* Violations make the exit status 1; the findings are all printed. */
   assert_int_equal(gh(f, "validate %s", VARIANTS), 1);
-  assert_contains(f->out, "3 datasets, 0 rejected");
-  assert_contains(f->out, "dataset http://example.org/q/laerm");
-  assert_contains(f->out, "unknown licence 'Hauslizenz Stadtwerke'");
-  assert_contains(f->out, "is not in the dcat-ap.de licence list");
-  assert_contains(f->out, "3 datasets: 6 violations, 17 warnings");
+  hv_test_assert_contains(f->out, "3 datasets, 0 rejected");
+  hv_test_assert_contains(f->out, "dataset http://example.org/q/laerm");
+  hv_test_assert_contains(f->out, "unknown licence 'Hauslizenz Stadtwerke'");
+  hv_test_assert_contains(f->out, "is not in the dcat-ap.de licence list");
+  hv_test_assert_contains(f->out, "3 datasets: 6 violations, 17 warnings");
 
   assert_int_equal(gh(f, "validate --json %s", VARIANTS), 1);
   doc = parse_out(f);
@@ -245,14 +211,14 @@ static void validate_a_file(void **state)
     fclose(fp);
     assert_int_equal(gh(f, "validate --source-conf %s %s", conf, VARIANTS),
                      1);
-    assert_contains(f->out, "3 datasets: 5 violations, 16 warnings");
+    hv_test_assert_contains(f->out, "3 datasets: 5 violations, 16 warnings");
     assert_null(strstr(f->out, "unknown licence"));
     assert_non_null(fp = fopen(conf, "w"));
     fputs("default license\n", fp);
     fclose(fp);
     assert_int_equal(gh(f, "validate --source-conf %s %s", conf, VARIANTS),
                      1);
-    assert_contains(f->errs, "nrw.conf:1:");
+    hv_test_assert_contains(f->errs, "nrw.conf:1:");
   }
 }
 
@@ -265,7 +231,7 @@ static void validate_mapped_prints_turtle(void **state)
 
   assert_int_equal(gh(f, "validate --mapped %s", VARIANTS), 1);
   /* stdout is Turtle alone; the findings went to stderr. */
-  assert_contains(f->errs, "unknown licence");
+  hv_test_assert_contains(f->errs, "unknown licence");
   hv_graph_init(&g);
   HV_ASSERT_OK(hv_rdf_parse(&g, "turtle", f->out, strlen(f->out), NULL,
                             &err),
@@ -283,7 +249,7 @@ static void validate_mapped_prints_turtle(void **state)
   hv_graph_fini(&g);
 
   assert_int_equal(gh(f, "validate --json --mapped %s", VARIANTS), 1);
-  assert_contains(f->out, "\"mapped\": \"@prefix dcatde:");
+  hv_test_assert_contains(f->out, "\"mapped\": \"@prefix dcatde:");
 }
 
 static void validate_bad_input_and_usage(void **state)
@@ -291,18 +257,19 @@ static void validate_bad_input_and_usage(void **state)
   fixture *f = *state;
 
   assert_int_equal(gh(f, "validate %s", BROKEN), 1);
-  assert_contains(f->errs, "broken.ttl: cannot decode: turtle line 4");
+  hv_test_assert_contains(f->errs, "broken.ttl: cannot decode: turtle line 4");
   assert_int_equal(gh(f, "validate %s/missing.ttl", f->dir), 1);
-  assert_contains(f->errs, "missing.ttl");
+  hv_test_assert_contains(f->errs, "missing.ttl");
   assert_int_equal(gh(f, "validate"), 2);
   assert_int_equal(gh(f, "validate --format json %s", VARIANTS), 2);
-  assert_contains(f->errs, "--format: rdfxml, turtle or ntriples: json");
+  hv_test_assert_contains(f->errs,
+                          "--format: rdfxml, turtle or ntriples: json");
   /* A Turtle file read as RDF/XML does not decode. */
   assert_int_equal(gh(f, "validate --format rdfxml %s", VARIANTS), 1);
-  assert_contains(f->errs, "cannot decode");
+  hv_test_assert_contains(f->errs, "cannot decode");
   assert_int_equal(gh(f, "validate --profiles %s/none %s", f->dir, VARIANTS),
                    1);
-  assert_contains(f->errs, "none/dcat-ap-de");
+  hv_test_assert_contains(f->errs, "none/dcat-ap-de");
 }
 
 static void validate_a_url(void **state)
@@ -310,17 +277,17 @@ static void validate_a_url(void **state)
   fixture *f = *state;
 
   assert_int_equal(gh(f, "validate %s", f->url), 1);
-  assert_contains(f->errs, "loopback");
+  hv_test_assert_contains(f->errs, "loopback");
   assert_int_equal(hv_fault_server_hits(f->srv, "/q"), 0);
   /* The served variants lack descriptions: fetched, decoded, exit 1. */
   assert_int_equal(gh(f, "validate --allow-loopback %s", f->url), 1);
-  assert_contains(f->out, "3 datasets: 6 violations");
-  assert_contains(f->out, "dataset http://example.org/q/luft");
+  hv_test_assert_contains(f->out, "3 datasets: 6 violations");
+  hv_test_assert_contains(f->out, "dataset http://example.org/q/luft");
   assert_int_equal(hv_fault_server_hits(f->srv, "/q"), 1);
   assert_int_equal(gh(f, "validate --allow-loopback %s/nothing-here",
                       f->url),
                    1);
-  assert_contains(f->errs, "HTTP 404");
+  hv_test_assert_contains(f->errs, "HTTP 404");
 }
 
 /* The demo's sample portals deliver dcatde namespace variants; the
@@ -337,10 +304,10 @@ static void demo_catalog_is_mapped(void **state)
   snprintf(path, sizeof(path), "%s/demo-out/catalog.nt", f->dir);
   assert_non_null(nt = hv_test_read_file(path, NULL));
   assert_null(strstr(nt, "http://dcat-ap.de/def/dcatde/1.0/"));
-  assert_contains(nt, "<http://dcat-ap.de/def/dcatde/contributorID>");
+  hv_test_assert_contains(nt, "<http://dcat-ap.de/def/dcatde/contributorID>");
   hv_free(nt);
   assert_int_equal(gh(f, "--db %s/demo.db report quality", f->dir), 0);
-  assert_contains(f->out, "map.namespace");
+  hv_test_assert_contains(f->out, "map.namespace");
 }
 
 int main(void)

@@ -8,6 +8,8 @@
  * reconciliation after every run, and the HTML in a headless Chromium.
  */
 #include "tools/hvtest.h"
+#include "tools/cli_run.h"
+#include "tools/harvest_bench.h"
 #include "tools/reconcile_check.h"
 
 #include <jansson.h>
@@ -177,10 +179,7 @@ static int teardown(void **state)
     hv_source_fini(&f->sources[i]);
   hv_static_server_stop(f->srv);
   hv_store_close(f->store);
-  /* Every scenario ends with the ledger agreeing with its stores. */
-  rc = hv_test_reconcile_dir(f->dir);
-  hv_test_rmtree(f->dir);
-  hv_free(f->dir);
+  rc = hv_test_scenario_end(f->dir);
   hv_free(f->out);
   hv_free(f->errs);
   hv_free(f);
@@ -188,40 +187,8 @@ static int teardown(void **state)
 }
 
 /* Runs the binary on the fixture's store; returns its exit code. */
-static int gh(fixture *f, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int gh(fixture *f, const char *fmt, ...)
-{
-  hv_buf cmd = HV_BUF_INIT(1 << 16);
-  char path[700], args[4096];
-  va_list ap;
-  int status;
-
-  va_start(ap, fmt);
-  vsnprintf(args, sizeof(args), fmt, ap);
-  va_end(ap);
-  hv_buf_addf(&cmd, "%s --db %s %s >%s/out 2>%s/err </dev/null", HV_BINARY,
-              f->db, args, f->dir, f->dir);
-  status = system(cmd.ptr);
-  hv_buf_fini(&cmd);
-  hv_free(f->out);
-  hv_free(f->errs);
-  snprintf(path, sizeof(path), "%s/out", f->dir);
-  f->out = hv_test_read_file(path, NULL);
-  snprintf(path, sizeof(path), "%s/err", f->dir);
-  f->errs = hv_test_read_file(path, NULL);
-  assert_non_null(f->out);
-  assert_non_null(f->errs);
-  assert_true(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-  if (!haystack || !strstr(haystack, needle))
-    fail_msg("expected \"%s\" in:\n%s", needle, haystack ? haystack : "");
-}
+#define gh(f, ...)                                                             \
+  hv_test_cli_run((f)->db, (f)->dir, &(f)->out, &(f)->errs, __VA_ARGS__)
 
 static void volumes_by_state(void **state)
 {
@@ -381,7 +348,7 @@ static void golden_volume_csv(void **state)
     hv_free(golden);
   }
   assert_int_equal(gh(f, "report reconcile"), 0);
-  assert_contains(f->out, "0 differences");
+  hv_test_assert_contains(f->out, "0 differences");
 }
 
 static void cli_costs_explain_and_state(void **state)
@@ -395,7 +362,7 @@ static void cli_costs_explain_and_state(void **state)
   hv_store_close(f->store);
   f->store = NULL;
   assert_int_equal(gh(f, "state list"), 0);
-  assert_contains(f->out, "2026-02-01..open");
+  hv_test_assert_contains(f->out, "2026-02-01..open");
   assert_int_equal(gh(f, "report costs --model %s/profiles/cost/"
                          "example-hybrid.cost --format json",
                       HV_SOURCE_DIR),
@@ -412,8 +379,8 @@ static void cli_costs_explain_and_state(void **state)
                          "example-volume.cost --explain 05",
                       HV_SOURCE_DIR),
                    0);
-  assert_contains(f->out, "nw-b");
-  assert_contains(f->out, "5 rows");
+  hv_test_assert_contains(f->out, "nw-b");
+  hv_test_assert_contains(f->out, "5 rows");
   /* A model with errors is refused with its line and reason. */
   {
     char model[700];
@@ -421,7 +388,7 @@ static void cli_costs_explain_and_state(void **state)
     snprintf(model, sizeof(model), "%s/bad.cost", f->dir);
     write_file(model, "period 2026-01-01 2026-04-01\ntotal 10,00\n");
     assert_int_equal(gh(f, "report costs --model %s", model), 1);
-    assert_contains(f->errs, "bad.cost:2: '10,00' is not an amount");
+    hv_test_assert_contains(f->errs, "bad.cost:2: '10,00' is not an amount");
   }
   /* Bayern gives its handover point up: it pays from then on. */
   assert_int_equal(gh(f, "state set 09 --handover no --from 2026-03-01"), 0);
@@ -429,7 +396,7 @@ static void cli_costs_explain_and_state(void **state)
                          "example-koenigstein.cost --format csv",
                       HV_SOURCE_DIR),
                    0);
-  assert_contains(f->out, "09,yes,62,");
+  hv_test_assert_contains(f->out, "09,yes,62,");
   assert_int_equal(gh(f, "state set 17 --handover no --from 2026-03-01"), 2);
 }
 
@@ -454,9 +421,9 @@ static void html_renders_in_chromium(void **state)
                          "example-hybrid.cost --format html",
                       HV_SOURCE_DIR),
                    0);
-  assert_contains(f->out, "<svg");
-  assert_contains(f->out, "<polyline");
-  assert_contains(f->out, "Bayern");
+  hv_test_assert_contains(f->out, "<svg");
+  hv_test_assert_contains(f->out, "<polyline");
+  hv_test_assert_contains(f->out, "Bayern");
   assert_true(strstr(f->out, "http://") == strstr(f->out, "http://www.w3"));
   snprintf(html, sizeof(html), "%s/report.html", f->dir);
   write_file(html, f->out);
@@ -489,7 +456,7 @@ static void html_renders_in_chromium(void **state)
   snprintf(path, sizeof(path), "%s/dom.out", f->dir);
   hv_free(f->out);
   assert_non_null(f->out = hv_test_read_file(path, NULL));
-  assert_contains(f->out, "data-rendered=\"ok\"");
+  hv_test_assert_contains(f->out, "data-rendered=\"ok\"");
   snprintf(path, sizeof(path), "%s/dom.err", f->dir);
   hv_free(f->errs);
   assert_non_null(f->errs = hv_test_read_file(path, NULL));

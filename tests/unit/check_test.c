@@ -8,6 +8,7 @@
  * allocation failure.
  */
 #include "tools/hvtest.h"
+#include "tools/profile_fixture.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,6 @@
 #include "util/buf.h"
 
 #define CLEAN HV_FIXTURES_DIR "/check/clean.ttl"
-#define PROFILE_DIR HV_SOURCE_DIR "/profiles/dcat-ap-de"
 #define DCAT "http://www.w3.org/ns/dcat#"
 #define DCT "http://purl.org/dc/terms/"
 #define DE "http://dcat-ap.de/def/dcatde/"
@@ -70,10 +70,8 @@ static hv_profile *profile;
 
 static int setup(void **state)
 {
-  hv_error err = HV_ERROR_INIT;
-
   (void)state;
-  HV_ASSERT_OK(hv_profile_new(&profile, PROFILE_DIR, &err), &err);
+  profile = hv_test_profile_load(NULL);
   return 0;
 }
 
@@ -104,16 +102,6 @@ static char *fixture(const edit *edits, size_t n)
     text = hv_buf_detach(&b, NULL);
   }
   return text;
-}
-
-static void parse(hv_graph *g, const char *ttl)
-{
-  hv_error err = HV_ERROR_INIT;
-
-  hv_graph_init(g);
-  HV_ASSERT_OK(hv_rdf_parse(g, "turtle", ttl, strlen(ttl),
-                            "https://daten.musterhausen.de/", &err),
-               &err);
 }
 
 static int same(const char *a, const char *b)
@@ -159,7 +147,7 @@ static void check_case(const edit *edits, size_t n_edits, const want *w,
   hv_findings f;
   hv_graph g;
 
-  parse(&g, ttl);
+  hv_test_parse_turtle(&g, ttl);
   hv_findings_init(&f);
   HV_ASSERT_OK(hv_check_dataset(profile, &g, DS, &f, &err), &err);
   assert_findings(&f, w, n);
@@ -180,7 +168,7 @@ static void clean_dataset_has_no_findings(void **state)
   hv_graph g;
 
   (void)state;
-  parse(&g, ttl);
+  hv_test_parse_turtle(&g, ttl);
   hv_findings_init(&f);
   /* Found by its type without an IRI, too. */
   HV_ASSERT_OK(hv_check_dataset(profile, &g, NULL, &f, &err), &err);
@@ -455,7 +443,7 @@ static void invalid_dates(void **state)
   want fixed[N(w)];
 
   (void)state;
-  parse(&g, ttl);
+  hv_test_parse_turtle(&g, ttl);
   hv_findings_init(&f);
   HV_ASSERT_OK(hv_check_dataset(profile, &g, DS, &f, &err), &err);
   memcpy(fixed, w, sizeof(w));
@@ -512,7 +500,7 @@ static void valid_dates_of_every_type_pass(void **state)
     e[0].from = L_ISSUED;
     e[0].to = line;
     ttl = fixture(e, 1);
-    parse(&g, ttl);
+    hv_test_parse_turtle(&g, ttl);
     hv_findings_init(&f);
     HV_ASSERT_OK(hv_check_dataset(profile, &g, DS, &f, &err), &err);
     if (f.len != (ok ? 0u : 1u))
@@ -535,7 +523,7 @@ static void relative_iri_is_reported_once(void **state)
   hv_quad q;
 
   (void)state;
-  parse(&g, ttl);
+  hv_test_parse_turtle(&g, ttl);
   /* Parsers resolve relative IRIs against the base; a document without
    * a usable base can still deliver one, so the graph is built here. */
   memset(&q, 0, sizeof(q));
@@ -571,7 +559,8 @@ static void graph_without_dataset(void **state)
   hv_graph g;
 
   (void)state;
-  parse(&g, "<https://x.example/a> <" DCT "title> \"kein Datensatz\" .\n");
+  hv_test_parse_turtle(&g, "<https://x.example/a> <" DCT
+                           "title> \"kein Datensatz\" .\n");
   hv_findings_init(&f);
   HV_ASSERT_OK(hv_check_dataset(profile, &g, NULL, &f, &err), &err);
   assert_int_equal(f.len, 1);
@@ -590,8 +579,9 @@ static void standalone_distribution_and_counts(void **state)
   hv_graph g;
 
   (void)state;
-  parse(&g, "@prefix dcat: <" DCAT "> .\n@prefix dct: <" DCT "> .\n"
-            "_:d a dcat:Distribution ; dct:license <" LIC "other-open> .\n");
+  hv_test_parse_turtle(
+      &g, "@prefix dcat: <" DCAT "> .\n@prefix dct: <" DCT "> .\n"
+          "_:d a dcat:Distribution ; dct:license <" LIC "other-open> .\n");
   {
     char name[128];
     size_t i;
@@ -627,7 +617,7 @@ static void checking_survives_every_allocation_failure(void **state)
   int ok = 0;
 
   (void)state;
-  parse(&g, ttl);
+  hv_test_parse_turtle(&g, ttl);
   for (n = 0; !ok; n++) {
     hv_error err = HV_ERROR_INIT;
     hv_findings f;

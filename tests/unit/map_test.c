@@ -6,6 +6,7 @@
  * of a dataset; and mapping survives every allocation failure.
  */
 #include "tools/hvtest.h"
+#include "tools/profile_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,6 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 
-#define PROFILE_DIR HV_SOURCE_DIR "/profiles/dcat-ap-de"
 #define LIC "http://dcat-ap.de/def/licenses/"
 #define FT "http://publications.europa.eu/resource/authority/file-type/"
 #define THEME "http://publications.europa.eu/resource/authority/data-theme/"
@@ -47,39 +47,6 @@
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
-
-static hv_profile *load_profile(const char *source_conf)
-{
-  hv_error err = HV_ERROR_INIT;
-  hv_profile *p = NULL;
-
-  HV_ASSERT_OK(hv_profile_new(&p, PROFILE_DIR, &err), &err);
-  if (source_conf) {
-    char *dir = hv_test_tmpdir();
-    char path[1024];
-    FILE *fp;
-
-    snprintf(path, sizeof(path), "%s/src.conf", dir);
-    fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(source_conf, fp);
-    fclose(fp);
-    HV_ASSERT_OK(hv_profile_load_source(p, path, &err), &err);
-    hv_test_rmtree(dir);
-    hv_free(dir);
-  }
-  return p;
-}
-
-static void parse(hv_graph *g, const char *ttl)
-{
-  hv_error err = HV_ERROR_INIT;
-
-  hv_graph_init(g);
-  HV_ASSERT_OK(hv_rdf_parse(g, "turtle", ttl, strlen(ttl),
-                            "https://daten.musterhausen.de/", &err),
-               &err);
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -178,7 +145,7 @@ static void check_map(const hv_profile *p, const hv_map_opts *opts,
   hv_graph in, out;
   hv_findings f;
 
-  parse(&in, ttl);
+  hv_test_parse_turtle(&in, ttl);
   hv_graph_init(&out);
   hv_findings_init(&f);
   HV_ASSERT_OK(hv_map_dataset(p, opts, &in, DS, &out, &f, &err), &err);
@@ -197,7 +164,7 @@ static void check_map(const hv_profile *p, const hv_map_opts *opts,
 
 static void namespace_variants_become_canonical(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   static const char ttl[] =
       PREFIXES "@prefix v101: <http://dcat-ap.de/def/dcatde/1.0.1/> .\n"
       "@prefix v11: <https://www.dcat-ap.de/def/dcatde/1.1/> .\n"
@@ -237,7 +204,7 @@ static void namespace_variants_become_canonical(void **state)
 
 static void iri_literals_become_iris(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   static const char ttl[] =
       PREFIXES HEAD
       "  dct:language \"http://publications.europa.eu/resource/authority/"
@@ -274,7 +241,7 @@ static void iri_literals_become_iris(void **state)
 
 static void literals_are_trimmed_of_all_spaces(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   /* U+00A0 and U+202F around the title, a tab after the keyword; the
    * doubled space inside the title stays. */
   static const char ttl[] =
@@ -303,7 +270,7 @@ static void literals_are_trimmed_of_all_spaces(void **state)
 
 static void licences_themes_formats_use_vocabulary_iris(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   static const char ttl[] =
       PREFIXES HEAD
       "  dct:license \" dl-by-de/2.0\" ;\n"
@@ -356,7 +323,7 @@ static void licences_themes_formats_use_vocabulary_iris(void **state)
 
 static void unknown_values_stay_with_a_warning(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   static const char ttl[] =
       PREFIXES HEAD
       "  dct:license \"Meine eigene Lizenz\" ;\n"
@@ -387,7 +354,7 @@ static void unknown_values_stay_with_a_warning(void **state)
 
 static void dates_are_typed_and_bad_ones_reported(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   static const char ttl[] =
       PREFIXES HEAD
       "  dct:modified \"2021-03-04\" ;\n"
@@ -443,7 +410,7 @@ static void dates_are_typed_and_bad_ones_reported(void **state)
 
   (void)state;
   /* The blank node label is raptor's; read it back for the expectation. */
-  parse(&in, ttl);
+  hv_test_parse_turtle(&in, ttl);
   hv_graph_init(&out);
   hv_findings_init(&f);
   HV_ASSERT_OK(hv_map_dataset(p, NULL, &in, DS, &out, &f, &err), &err);
@@ -480,9 +447,9 @@ static void dates_are_typed_and_bad_ones_reported(void **state)
 
 static void missing_contributor_gets_the_sources_default(void **state)
 {
-  hv_profile *plain = load_profile(NULL);
+  hv_profile *plain = hv_test_profile_load(NULL);
   hv_profile *src =
-      load_profile("default contributor " CONTRIB "berlinOpenData\n");
+      hv_test_profile_load("default contributor " CONTRIB "berlinOpenData\n");
   hv_map_opts opts = HV_MAP_OPTS_INIT;
   static const char ttl[] = PREFIXES HEAD "  dct:title \"Ohne\" .\n";
   static const char *const with_berlin[] = {
@@ -524,7 +491,8 @@ static void missing_contributor_gets_the_sources_default(void **state)
 
 static void two_contributors_are_kept_with_a_warning(void **state)
 {
-  hv_profile *p = load_profile("default contributor " CONTRIB "openNRW\n");
+  hv_profile *p =
+      hv_test_profile_load("default contributor " CONTRIB "openNRW\n");
   /* The same value twice (once in an old namespace) counts once. */
   static const char ttl[] =
       PREFIXES HEAD "  dcatde:contributorID <" HAMBURG "> ;\n"
@@ -552,8 +520,8 @@ static void two_contributors_are_kept_with_a_warning(void **state)
 
 static void source_drops_remove_triples(void **state)
 {
-  hv_profile *p = load_profile("drop " DCT "provenance\n"
-                               "drop " DE "maintainer\n");
+  hv_profile *p = hv_test_profile_load("drop " DCT "provenance\n"
+                                       "drop " DE "maintainer\n");
   static const char ttl[] =
       PREFIXES HEAD "  dct:provenance \"intern\" ;\n"
       "  <http://dcat-ap.de/def/dcatde/1.0.1/maintainer> <https://x.example/> ;"
@@ -572,7 +540,7 @@ static void source_drops_remove_triples(void **state)
 
 static void findings_name_subject_and_predicate(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   static const char ttl[] =
       PREFIXES HEAD CONTRIB_TTL "<" DIST "> dct:license \"Unbekannt\" .\n";
   hv_error err = HV_ERROR_INIT;
@@ -580,7 +548,7 @@ static void findings_name_subject_and_predicate(void **state)
   hv_findings f;
 
   (void)state;
-  parse(&in, ttl);
+  hv_test_parse_turtle(&in, ttl);
   hv_graph_init(&out);
   hv_findings_init(&f);
   /* Without an IRI the dcat:Dataset node is found by its type. */
@@ -598,14 +566,14 @@ static void findings_name_subject_and_predicate(void **state)
 
 static void wrong_options_version_is_refused(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   hv_map_opts opts = HV_MAP_OPTS_INIT;
   hv_error err = HV_ERROR_INIT;
   hv_graph in, out;
   hv_findings f;
 
   (void)state;
-  parse(&in, PREFIXES HEAD CONTRIB_TTL);
+  hv_test_parse_turtle(&in, PREFIXES HEAD CONTRIB_TTL);
   hv_graph_init(&out);
   hv_findings_init(&f);
   opts.version = 99;
@@ -621,7 +589,7 @@ static void wrong_options_version_is_refused(void **state)
 
 static void state_from_contributor_or_geocoding(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   hv_graph g;
   static const char ttl[] =
       PREFIXES
@@ -639,7 +607,7 @@ static void state_from_contributor_or_geocoding(void **state)
       "<https://a.example/4> dct:title \"nichts\" .\n";
 
   (void)state;
-  parse(&g, ttl);
+  hv_test_parse_turtle(&g, ttl);
   /* The contributor wins over geocoding. */
   assert_string_equal(hv_map_state(p, &g, "https://a.example/1"), "05");
   assert_string_equal(hv_map_state(p, &g, "https://a.example/2"), "09");
@@ -652,7 +620,7 @@ static void state_from_contributor_or_geocoding(void **state)
 
 static void media_types_become_iana_iris(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   static const char ttl[] =
       PREFIXES HEAD CONTRIB_TTL
       "<" DIST "> dcat:mediaType \"Text/CSV; charset=UTF-8\" .\n"
@@ -708,7 +676,7 @@ static void media_types_become_iana_iris(void **state)
 
 static void languages_become_eu_authority_iris(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   static const char ttl[] =
       PREFIXES HEAD CONTRIB_TTL
       "<https://a.example/1> dct:language \"de\" , \"ger\" , \"Deutsch\" , "
@@ -777,7 +745,7 @@ static void add_title(hv_graph *g, const char *value, const char *lang)
 
 static void language_tags_are_normalised(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   static const char *const triples[] = {
       OUT_TYPE,
       OUT_CONTRIB,
@@ -803,7 +771,7 @@ static void language_tags_are_normalised(void **state)
   hv_findings f;
 
   (void)state;
-  parse(&in, PREFIXES HEAD CONTRIB_TTL);
+  hv_test_parse_turtle(&in, PREFIXES HEAD CONTRIB_TTL);
   add_title(&in, "a", "DE");
   add_title(&in, "b", "de_DE");
   add_title(&in, "c", "DE-at");
@@ -825,7 +793,7 @@ static void language_tags_are_normalised(void **state)
 
 static void every_finding_speaks_german_too(void **state)
 {
-  hv_profile *p = load_profile("drop " DCT "provenance\n");
+  hv_profile *p = hv_test_profile_load("drop " DCT "provenance\n");
   static const char ttl[] =
       PREFIXES "@prefix v101: <http://dcat-ap.de/def/dcatde/1.0.1/> .\n" HEAD
       "  dct:provenance \"intern\" ;\n"
@@ -848,7 +816,7 @@ static void every_finding_speaks_german_too(void **state)
   size_t i, k;
 
   (void)state;
-  parse(&in, ttl);
+  hv_test_parse_turtle(&in, ttl);
   hv_graph_init(&out);
   hv_findings_init(&f);
   HV_ASSERT_OK(hv_map_dataset(p, NULL, &in, DS, &out, &f, &err), &err);
@@ -872,7 +840,7 @@ static void every_finding_speaks_german_too(void **state)
 
 static void mapping_survives_every_allocation_failure(void **state)
 {
-  hv_profile *p = load_profile(NULL);
+  hv_profile *p = hv_test_profile_load(NULL);
   static const char ttl[] =
       PREFIXES "@prefix v101: <http://dcat-ap.de/def/dcatde/1.0.1/> .\n" HEAD
       "  dct:title \" Titel \" ;\n"
@@ -888,7 +856,7 @@ static void mapping_survives_every_allocation_failure(void **state)
   size_t full = 0;
 
   (void)state;
-  parse(&in, ttl);
+  hv_test_parse_turtle(&in, ttl);
   for (n = 0; !ok; n++) {
     hv_error err = HV_ERROR_INIT;
     hv_map_opts opts = HV_MAP_OPTS_INIT;
