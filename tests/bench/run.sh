@@ -73,6 +73,9 @@ if [ -n "$baseline" ]; then
   echo "== build: baseline $base_short (worktree $base_src) into $base_build"
   git -C "$root" worktree add --detach --quiet "$base_src" "$base_commit" ||
     die "cannot create a worktree of $base_short"
+  # The worktree's path is new every time; a cache from an earlier one
+  # would make CMake refuse the source directory.
+  rm -f "$base_build/CMakeCache.txt"
   cmake -S "$base_src" -B "$base_build" -DCMAKE_BUILD_TYPE=Release \
     >/dev/null || die "baseline configure failed"
   cmake --build "$base_build" -j"$(nproc)" --target govharvest \
