@@ -74,38 +74,12 @@ static int step_done(hv_store *s, sqlite3_stmt *st, const char *what,
   return 0;
 }
 
+/* The sink set without withholding is the configured one with every
+ * flag 0; one transaction body serves both (store/publish.c). */
 int hv_store_outbox_set_sinks(hv_store *s, const char *const *names,
                               size_t n, hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
-  size_t i;
-  int rc;
-
-  if ((rc = hv_store_begin(s, err)) < 0)
-    return rc;
-  if ((rc = hv__store_exec(s, "DELETE FROM outbox_sink", "outbox: clear sinks",
-                           err)) < 0 ||
-      (rc = prepare(s, "INSERT OR IGNORE INTO outbox_sink (name) VALUES (?)",
-                    &st, "add sink", err)) < 0)
-    goto cleanup;
-  for (i = 0; i < n; i++) {
-    sqlite3_reset(st);
-    if (hv__store_bind_text(st, 1, names[i]) ||
-        (rc = step_done(s, st, "add sink", err)) < 0) {
-      if (rc == 0)
-        rc = hv__store_fail(s, err, "outbox: add sink");
-      goto cleanup;
-    }
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  rc = hv_store_commit(s, err);
-
-cleanup:
-  sqlite3_finalize(st);
-  if (rc < 0)
-    hv_store_rollback(s);
-  return rc;
+  return hv_store_outbox_configure(s, names, NULL, n, err);
 }
 
 int hv_store_outbox_enqueue(hv_store *s, int64_t source_id,
@@ -310,23 +284,31 @@ int hv_store_outbox_done(hv_store *s, int64_t seq, hv_error *err)
   return rc;
 }
 
-int hv_store_outbox_last_pending(hv_store *s, const char *sink,
-                                 int64_t *seq_out, hv_error *err)
+int hv__store_int_for(hv_store *s, const char *sql, const char *text,
+                      int64_t *out, const char *what, hv_error *err)
 {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = prepare(s,
-                    "SELECT coalesce(max(seq), 0) FROM outbox"
-                    " WHERE sink = ?1 AND " OPEN " AND state = 'pending'",
-                    &st, "newest pending operation", err)) < 0)
+  if ((rc = hv__store_prepare(s, sql, &st, what, err)) < 0)
     return rc;
-  if (hv__store_bind_text(st, 1, sink) || sqlite3_step(st) != SQLITE_ROW)
-    rc = hv__store_fail(s, err, "outbox: newest pending operation");
+  if (hv__store_bind_text(st, 1, text) || sqlite3_step(st) != SQLITE_ROW)
+    rc = hv__store_fail(s, err, "%s", what);
   else
-    *seq_out = sqlite3_column_int64(st, 0);
+    *out = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   return rc;
+}
+
+int hv_store_outbox_last_pending(hv_store *s, const char *sink,
+                                 int64_t *seq_out, hv_error *err)
+{
+  return hv__store_int_for(s,
+                           "SELECT coalesce(max(seq), 0) FROM outbox"
+                           " WHERE sink = ?1 AND " OPEN
+                           " AND state = 'pending'",
+                           sink, seq_out, "outbox: newest pending operation",
+                           err);
 }
 
 int hv_store_outbox_done_through(hv_store *s, const char *sink, int64_t seq,
@@ -431,51 +413,42 @@ void hv_outbox_counts_free(hv_outbox_count *c, size_t n)
   hv_free(c);
 }
 
+static int count_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  hv_outbox_count *c = elem;
+
+  c->pending = sqlite3_column_int64(st, 1);
+  c->parked = sqlite3_column_int64(st, 2);
+  c->done = sqlite3_column_int64(st, 3);
+  c->dropped = sqlite3_column_int64(st, 4);
+  c->oldest_pending = sqlite3_column_int64(st, 5);
+  return hv__store_column_dup(st, 0, &c->sink, err);
+}
+
+static void counts_free_cb(void *c, size_t n)
+{
+  hv_outbox_counts_free(c, n);
+}
+
 int hv_store_outbox_counts(hv_store *s, hv_outbox_count **out, size_t *n_out,
                            hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
-  hv_outbox_count *c = NULL, *grown;
-  size_t n = 0, cap = 0;
-  int rc, step;
+  void *c = NULL;
+  size_t n = 0;
+  int rc;
 
-  if ((rc = prepare(s,
-                    "SELECT sink, sum(state = 'pending'), sum(state ="
-                    " 'parked'), sum(state = 'done'), sum(state = 'dropped'),"
-                    " coalesce(min(CASE WHEN state = 'pending' THEN"
-                    " created_at END), 0) FROM outbox GROUP BY sink"
-                    " UNION SELECT name, 0, 0, 0, 0, 0 FROM outbox_sink"
-                    " WHERE name NOT IN (SELECT sink FROM outbox)"
-                    " ORDER BY 1",
-                    &st, "count operations", err)) < 0)
+  if ((rc = hv__store_select(s,
+                             "SELECT sink, sum(state = 'pending'), sum(state ="
+                             " 'parked'), sum(state = 'done'), sum(state ="
+                             " 'dropped'), coalesce(min(CASE WHEN state ="
+                             " 'pending' THEN created_at END), 0) FROM outbox"
+                             " GROUP BY sink UNION SELECT name, 0, 0, 0, 0, 0"
+                             " FROM outbox_sink WHERE name NOT IN (SELECT"
+                             " sink FROM outbox) ORDER BY 1",
+                             sizeof(hv_outbox_count), count_reader,
+                             counts_free_cb, &c, &n, "outbox: count operations",
+                             err)) < 0)
     return rc;
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n == cap) {
-      cap = cap ? cap * 2 : 8;
-      if (!(grown = hv_realloc(c, cap * sizeof(*c)))) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      c = grown;
-    }
-    memset(&c[n], 0, sizeof(c[n]));
-    c[n].pending = sqlite3_column_int64(st, 1);
-    c[n].parked = sqlite3_column_int64(st, 2);
-    c[n].done = sqlite3_column_int64(st, 3);
-    c[n].dropped = sqlite3_column_int64(st, 4);
-    c[n].oldest_pending = sqlite3_column_int64(st, 5);
-    if ((rc = hv__store_column_dup(st, 0, &c[n++].sink, err)) < 0)
-      goto cleanup;
-  }
-  if (step != SQLITE_DONE)
-    rc = hv__store_fail(s, err, "outbox: count operations");
-
-cleanup:
-  sqlite3_finalize(st);
-  if (rc < 0) {
-    hv_outbox_counts_free(c, n);
-    return rc;
-  }
   *out = c;
   *n_out = n;
   return 0;

@@ -32,14 +32,6 @@
   "publication " p " JOIN dataset " d " ON " d ".id = " p ".dataset_id"  \
   " WHERE NOT (" k ".withhold AND " d ".violations > 0)"
 
-static int prepare(hv_store *s, const char *sql, sqlite3_stmt **st,
-                   const char *what, hv_error *err)
-{
-  if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
-    return hv__store_fail(s, err, "publication: %s", what);
-  return 0;
-}
-
 void hv_publication_rows_free(hv_publication_row *rows, size_t n)
 {
   size_t i;
@@ -51,42 +43,33 @@ void hv_publication_rows_free(hv_publication_row *rows, size_t n)
   hv_free(rows);
 }
 
+static int publication_reader(sqlite3_stmt *st, void *elem, hv_error *err)
+{
+  hv_publication_row *r = elem;
+
+  r->dataset_id = sqlite3_column_int64(st, 1);
+  return hv__store_column_dup(st, 0, &r->identity, err);
+}
+
+static void publication_rows_free_cb(void *rows, size_t n)
+{
+  hv_publication_rows_free(rows, n);
+}
+
 int hv_store_publication_load(hv_store *s, hv_publication_row **out,
                               size_t *n_out, hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
-  hv_publication_row *rows = NULL, *grown;
-  size_t n = 0, cap = 0;
-  int rc, step;
+  void *rows = NULL;
+  size_t n = 0;
+  int rc;
 
-  if ((rc = prepare(s,
-                    "SELECT identity, dataset_id FROM publication"
-                    " ORDER BY identity",
-                    &st, "load", err)) < 0)
+  if ((rc = hv__store_select(s,
+                             "SELECT identity, dataset_id FROM publication"
+                             " ORDER BY identity",
+                             sizeof(hv_publication_row), publication_reader,
+                             publication_rows_free_cb, &rows, &n,
+                             "publication: load", err)) < 0)
     return rc;
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n == cap) {
-      cap = cap ? cap * 2 : 64;
-      if (!(grown = hv_realloc(rows, cap * sizeof(*rows)))) {
-        rc = hv_error_oom(err);
-        goto cleanup;
-      }
-      rows = grown;
-    }
-    memset(&rows[n], 0, sizeof(rows[n]));
-    rows[n].dataset_id = sqlite3_column_int64(st, 1);
-    if ((rc = hv__store_column_dup(st, 0, &rows[n++].identity, err)) < 0)
-      goto cleanup;
-  }
-  if (step != SQLITE_DONE)
-    rc = hv__store_fail(s, err, "publication: load");
-
-cleanup:
-  sqlite3_finalize(st);
-  if (rc < 0) {
-    hv_publication_rows_free(rows, n);
-    return rc;
-  }
   *out = rows;
   *n_out = n;
   return 0;
@@ -101,12 +84,13 @@ int hv_store_publication_apply(hv_store *s, const char *const *removed,
   size_t i;
   int rc;
 
-  if ((rc = prepare(s, "DELETE FROM publication WHERE identity = ?1", &del,
-                    "remove", err)) < 0 ||
-      (rc = prepare(s,
-                    "INSERT OR REPLACE INTO publication (identity,"
-                    " dataset_id) VALUES (?1, ?2)",
-                    &ins, "set", err)) < 0)
+  if ((rc = hv__store_prepare(s,
+                              "DELETE FROM publication WHERE identity = ?1",
+                              &del, "publication: remove", err)) < 0 ||
+      (rc = hv__store_prepare(s,
+                              "INSERT OR REPLACE INTO publication (identity,"
+                              " dataset_id) VALUES (?1, ?2)",
+                              &ins, "publication: set", err)) < 0)
     goto cleanup;
   /* Removals first: a copy moving to another identity must leave its
    * old row before the UNIQUE dataset_id lets it in elsewhere. */
@@ -172,8 +156,9 @@ int hv_store_publication_enqueue(hv_store *s, size_t *puts_out,
       " hash) SELECT k.name, p.identity, p.dataset_id, d.hash" CHANGED;
 #undef CHANGED
   static const char *const steps[] = {deletes, forget, puts, remember};
-  static const char *const what[] = {"queue deletes", "forget withdrawn",
-                                     "queue puts", "remember puts"};
+  static const char *const what[] = {
+      "publication: queue deletes", "publication: forget withdrawn",
+      "publication: queue puts", "publication: remember puts"};
   sqlite3_stmt *st = NULL;
   size_t i, changed[4] = {0, 0, 0, 0};
   int rc = 0;
@@ -181,13 +166,13 @@ int hv_store_publication_enqueue(hv_store *s, size_t *puts_out,
   for (i = 0; i < 4; i++) {
     const char *sql = steps[i];
 
-    if ((rc = prepare(s, sql, &st, what[i], err)) < 0)
+    if ((rc = hv__store_prepare(s, sql, &st, what[i], err)) < 0)
       return rc;
     if (strstr(sql, "?1") &&
         sqlite3_bind_int64(st, 1, (int64_t)time(NULL)) != SQLITE_OK) {
-      rc = hv__store_fail(s, err, "publication: %s", what[i]);
+      rc = hv__store_fail(s, err, "%s", what[i]);
     } else if (sqlite3_step(st) != SQLITE_DONE) {
-      rc = hv__store_fail(s, err, "publication: %s", what[i]);
+      rc = hv__store_fail(s, err, "%s", what[i]);
     } else {
       changed[i] = (size_t)sqlite3_changes(s->db);
     }
@@ -209,10 +194,10 @@ int hv_store_outbox_set_withhold(hv_store *s, const char *sink, int withhold,
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = prepare(s,
-                    "UPDATE outbox_sink SET withhold = ?2"
-                    " WHERE ?1 IS NULL OR name = ?1",
-                    &st, "set withhold", err)) < 0)
+  if ((rc = hv__store_prepare(s,
+                              "UPDATE outbox_sink SET withhold = ?2"
+                              " WHERE ?1 IS NULL OR name = ?1",
+                              &st, "publication: set withhold", err)) < 0)
     return rc;
   if (hv__store_bind_text(st, 1, sink) ||
       sqlite3_bind_int(st, 2, withhold ? 1 : 0) ||
@@ -228,12 +213,13 @@ int hv_store_outbox_requeue(hv_store *s, int64_t seq, hv_error *err)
   sqlite3_stmt *st = NULL;
   int rc;
 
-  if ((rc = prepare(s,
-                    "INSERT INTO outbox (sink, source_id, source_name, key,"
-                    " op, hash, created_at, identity) SELECT sink, source_id,"
-                    " source_name, key, op, hash, ?2, identity FROM outbox"
-                    " WHERE seq = ?1",
-                    &st, "requeue", err)) < 0)
+  if ((rc = hv__store_prepare(s,
+                              "INSERT INTO outbox (sink, source_id,"
+                              " source_name, key, op, hash, created_at,"
+                              " identity) SELECT sink, source_id,"
+                              " source_name, key, op, hash, ?2, identity"
+                              " FROM outbox WHERE seq = ?1",
+                              &st, "publication: requeue", err)) < 0)
     return rc;
   if (sqlite3_bind_int64(st, 1, seq) ||
       sqlite3_bind_int64(st, 2, (int64_t)time(NULL)) ||
@@ -258,10 +244,10 @@ int hv_store_outbox_configure(hv_store *s, const char *const *names,
     return rc;
   if ((rc = hv__store_exec(s, "DELETE FROM outbox_sink",
                            "publication: clear sinks", err)) < 0 ||
-      (rc = prepare(s,
-                    "INSERT OR REPLACE INTO outbox_sink (name, withhold)"
-                    " VALUES (?1, ?2)",
-                    &st, "add sink", err)) < 0)
+      (rc = hv__store_prepare(s,
+                              "INSERT OR REPLACE INTO outbox_sink (name,"
+                              " withhold) VALUES (?1, ?2)",
+                              &st, "publication: add sink", err)) < 0)
     goto cleanup;
   for (i = 0; i < n; i++) {
     sqlite3_reset(st);
@@ -306,7 +292,8 @@ int hv_store_publication_foreach(hv_store *s, const char *sink, int withhold,
   hv_dataset_row row;
   int rc, step;
 
-  if ((rc = prepare(s, sink ? held : published, &st, "walk view", err)) < 0)
+  if ((rc = hv__store_prepare(s, sink ? held : published, &st,
+                              "publication: walk view", err)) < 0)
     return rc;
   if ((sink && hv__store_bind_text(st, 1, sink)) ||
       sqlite3_bind_int(st, 2, withhold ? 1 : 0) ||
@@ -353,19 +340,17 @@ cleanup:
 int hv_store_outbox_count_per_copy(hv_store *s, const char *sink,
                                    size_t *out, hv_error *err)
 {
-  sqlite3_stmt *st = NULL;
+  int64_t n = 0;
   int rc;
 
-  if ((rc = prepare(s,
-                    "SELECT count(*) FROM outbox WHERE identity IS NULL"
-                    " AND state IN ('pending', 'parked')"
-                    " AND (?1 IS NULL OR sink = ?1)",
-                    &st, "count per-copy operations", err)) < 0)
+  if ((rc = hv__store_int_for(s,
+                              "SELECT count(*) FROM outbox WHERE identity IS"
+                              " NULL AND state IN ('pending', 'parked')"
+                              " AND (?1 IS NULL OR sink = ?1)",
+                              sink, &n,
+                              "publication: count per-copy operations",
+                              err)) < 0)
     return rc;
-  if (hv__store_bind_text(st, 1, sink) || sqlite3_step(st) != SQLITE_ROW)
-    rc = hv__store_fail(s, err, "publication: count per-copy operations");
-  else
-    *out = (size_t)sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return rc;
+  *out = (size_t)n;
+  return 0;
 }

@@ -164,4 +164,12 @@ int hv__store_column_payload(hv_store *s, sqlite3_stmt *st, int i,
 void hv__store_ledger_counts_from_row(sqlite3_stmt *st, int first,
                                       hv_ledger_counts *out);
 
+/*
+ * Runs the one-row query sql with text (or SQL NULL) bound to ?1 and
+ * reads its first column into *out; what names a failure. Lives in
+ * outbox.c, shared with publish.c.
+ */
+int hv__store_int_for(hv_store *s, const char *sql, const char *text,
+                      int64_t *out, const char *what, hv_error *err);
+
 #endif
