@@ -375,6 +375,36 @@ cleanup:
   return rc;
 }
 
+int hv__store_walk_datasets(hv_store *s, sqlite3_stmt *st, hv_dataset_cb cb,
+                            void *payload, const char *what, hv_error *err)
+{
+  hv_dataset_row row;
+  int rc = 0, step;
+
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    memset(&row, 0, sizeof(row));
+    row.key = (const char *)sqlite3_column_text(st, 0);
+    row.uri = (const char *)sqlite3_column_text(st, 1);
+    row.identifier = (const char *)sqlite3_column_text(st, 2);
+    row.modified = (const char *)sqlite3_column_text(st, 3);
+    row.hash = (const char *)sqlite3_column_text(st, 4);
+    row.distributions = (size_t)sqlite3_column_int64(st, 6);
+    row.page_url = (const char *)sqlite3_column_text(st, 7);
+    row.violations = sqlite3_column_int64(st, 8);
+    if (!row.key || !row.hash)
+      return hv_error_oom(err);
+    if ((rc = hv__store_column_payload(s, st, 5, row.key, err)) < 0)
+      return rc;
+    row.payload = s->payload.ptr;
+    row.payload_len = s->payload.len;
+    if ((rc = cb(&row, payload)) < 0)
+      return rc;
+  }
+  if (step != SQLITE_DONE)
+    return hv__store_fail(s, err, "%s", what);
+  return 0;
+}
+
 /*
  * The walk uses its own statement rather than a cached one, so that the
  * callback may call back into the store (even start another walk).
@@ -383,8 +413,7 @@ int hv_store_dataset_foreach(hv_store *s, int64_t source_id, hv_dataset_cb cb,
                              void *payload, hv_error *err)
 {
   sqlite3_stmt *st = NULL;
-  hv_dataset_row row;
-  int rc = 0, step;
+  int rc = 0;
 
   if (sqlite3_prepare_v2(s->db,
                          "SELECT d.key, d.uri, d.identifier, d.modified,"
@@ -404,30 +433,7 @@ int hv_store_dataset_foreach(hv_store *s, int64_t source_id, hv_dataset_cb cb,
     rc = hv__store_fail(s, err, "walk datasets");
     goto cleanup;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    memset(&row, 0, sizeof(row));
-    row.key = (const char *)sqlite3_column_text(st, 0);
-    row.uri = (const char *)sqlite3_column_text(st, 1);
-    row.identifier = (const char *)sqlite3_column_text(st, 2);
-    row.modified = (const char *)sqlite3_column_text(st, 3);
-    row.hash = (const char *)sqlite3_column_text(st, 4);
-    row.distributions = (size_t)sqlite3_column_int64(st, 6);
-    row.page_url = (const char *)sqlite3_column_text(st, 7);
-    row.violations = sqlite3_column_int64(st, 8);
-    if (!row.key || !row.hash) {
-      rc = hv_error_oom(err);
-      goto cleanup;
-    }
-    if ((rc = hv__store_column_payload(s, st, 5, row.key, err)) < 0)
-      goto cleanup;
-    row.payload = s->payload.ptr;
-    row.payload_len = s->payload.len;
-    if ((rc = cb(&row, payload)) < 0)
-      goto cleanup;
-    rc = 0;
-  }
-  if (step != SQLITE_DONE)
-    rc = hv__store_fail(s, err, "walk datasets");
+  rc = hv__store_walk_datasets(s, st, cb, payload, "walk datasets", err);
 
 cleanup:
   sqlite3_finalize(st);

@@ -24,7 +24,6 @@
 
 #include "store/store_int.h"
 #include "util/alloc.h"
-#include "util/compress.h"
 
 /* The identities published to sink k with their copies: every row of
  * publication unless the sink withholds datasets with violations. */
@@ -289,8 +288,7 @@ int hv_store_publication_foreach(hv_store *s, const char *sink, int withhold,
   static const char held[] =
       VIEW_SELECT("outbox_published", " AND q.sink = ?1");
   sqlite3_stmt *st = NULL;
-  hv_dataset_row row;
-  int rc, step;
+  int rc;
 
   if ((rc = hv__store_prepare(s, sink ? held : published, &st,
                               "publication: walk view", err)) < 0)
@@ -301,35 +299,8 @@ int hv_store_publication_foreach(hv_store *s, const char *sink, int withhold,
     rc = hv__store_fail(s, err, "publication: walk view");
     goto cleanup;
   }
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    memset(&row, 0, sizeof(row));
-    row.key = (const char *)sqlite3_column_text(st, 0);
-    row.uri = (const char *)sqlite3_column_text(st, 1);
-    row.identifier = (const char *)sqlite3_column_text(st, 2);
-    row.modified = (const char *)sqlite3_column_text(st, 3);
-    row.hash = (const char *)sqlite3_column_text(st, 4);
-    row.distributions = (size_t)sqlite3_column_int64(st, 6);
-    row.page_url = (const char *)sqlite3_column_text(st, 7);
-    row.violations = sqlite3_column_int64(st, 8);
-    if (!row.key || !row.hash) {
-      rc = hv_error_oom(err);
-      goto cleanup;
-    }
-    hv_buf_reset(&s->payload);
-    if ((rc = hv_decompress(&s->payload, sqlite3_column_blob(st, 5),
-                            (size_t)sqlite3_column_bytes(st, 5), err)) < 0) {
-      hv_error_prefix(err, "publication: payload of dataset '%s': ",
-                      row.key);
-      goto cleanup;
-    }
-    row.payload = s->payload.ptr;
-    row.payload_len = s->payload.len;
-    if ((rc = cb(&row, payload)) < 0)
-      goto cleanup;
-    rc = 0;
-  }
-  if (step != SQLITE_DONE)
-    rc = hv__store_fail(s, err, "publication: walk view");
+  rc = hv__store_walk_datasets(s, st, cb, payload, "publication: walk view",
+                               err);
 
 cleanup:
   sqlite3_finalize(st);

@@ -172,4 +172,14 @@ void hv__store_ledger_counts_from_row(sqlite3_stmt *st, int first,
 int hv__store_int_for(hv_store *s, const char *sql, const char *text,
                       int64_t *out, const char *what, hv_error *err);
 
+/*
+ * Steps st, a walk whose columns are key, uri, identifier, modified,
+ * hash, payload, distributions, page_url and violations, handing each
+ * row (valid during the call) to cb; a negative cb result ends the walk
+ * and is returned. A failed step is reported as what. st stays the
+ * caller's to finalize. Lives in datasets.c, shared with publish.c.
+ */
+int hv__store_walk_datasets(hv_store *s, sqlite3_stmt *st, hv_dataset_cb cb,
+                            void *payload, const char *what, hv_error *err);
+
 #endif
