@@ -9,6 +9,7 @@
 #include "tools/hvtest.h"
 #include "tools/reconcile_check.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 
 void hv_test_bench_start(hv_test_bench *b)
 {
@@ -65,4 +66,41 @@ void hv_test_bench_add_source(hv_test_bench *b, const char *name,
   src.enabled = 1;
   HV_ASSERT_OK(hv_store_source_add(b->store, &src, &err), &err);
   HV_ASSERT_OK(hv_store_source_get(b->store, name, out, &err), &err);
+}
+
+void hv_test_bench_serve(hv_test_bench *b, const char *path,
+                         const hv_test_ds *d, size_t n)
+{
+  hv_buf body = HV_BUF_INIT(1 << 20);
+  hv_fault_step step;
+  hv_error err = HV_ERROR_INIT;
+  size_t i;
+
+  hv_buf_addstr(&body, "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n"
+                       "@prefix dct: <http://purl.org/dc/terms/> .\n"
+                       "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+                       "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+                       "<http://catalog.example/c> a dcat:Catalog");
+  for (i = 0; i < n; i++)
+    hv_buf_addf(&body, " ;\n  dcat:dataset <%s>", d[i].uri);
+  hv_buf_addstr(&body, " .\n");
+  for (i = 0; i < n; i++) {
+    hv_buf_addf(&body,
+                "<%s> a dcat:Dataset ;\n  dct:identifier \"%s\" ;\n"
+                "  dct:title \"%s\"@de ;\n"
+                "  dct:publisher [ a foaf:Organization ;"
+                " foaf:name \"Amt fuer Geodaten\" ] ;\n"
+                "  dcat:distribution [ a dcat:Distribution ;"
+                " dcat:accessURL <%s> ]",
+                d[i].uri, d[i].identifier, d[i].title, d[i].file);
+    if (d[i].modified)
+      hv_buf_addf(&body, " ;\n  dct:modified \"%s\"", d[i].modified);
+    hv_buf_addstr(&body, " .\n");
+  }
+  memset(&step, 0, sizeof(step));
+  step.content_type = "text/turtle";
+  step.body = body.ptr;
+  step.len = body.len;
+  HV_ASSERT_OK(hv_fault_server_route(b->srv, path, &step, 1, &err), &err);
+  hv_buf_fini(&body);
 }

@@ -12,6 +12,15 @@
 #include "store/store.h"
 #include "tools/fault_server.h"
 
+/* One dataset of a catalog the bench serves. */
+typedef struct hv_test_ds {
+  const char *uri;
+  const char *identifier;
+  const char *modified; /* NULL: none */
+  const char *title;
+  const char *file;     /* distribution URL */
+} hv_test_ds;
+
 typedef struct hv_test_bench {
   char *dir;            /* temporary directory, removed by the stop */
   char db[512];         /* DIR/store.db */
@@ -49,5 +58,13 @@ int hv_test_bench_stop(hv_test_bench *b);
 void hv_test_bench_add_source(hv_test_bench *b, const char *name,
                               const char *state, int priority, const char *path,
                               hv_source *out);
+
+/*
+ * Serves at path on the bench's server, once, a one-page Turtle catalog
+ * of the n datasets d, each with a publisher and one distribution.
+ * Fails the test when the route cannot be set.
+ */
+void hv_test_bench_serve(hv_test_bench *b, const char *path,
+                         const hv_test_ds *d, size_t n);
 
 #endif
