@@ -26,5 +26,8 @@ echo "== build: thread sanitizer (the loop, the pool and the servers' threads)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DHV_WERROR=ON \
   -DHV_SANITIZER=thread >/dev/null
 cmake --build build-tsan -j"$jobs"
-(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
+# tests/tsan.supp says why one report is suppressed.
+tsan_supp=$PWD/tests/tsan.supp
+(cd build-tsan && \
+  TSAN_OPTIONS="halt_on_error=1 suppressions=$tsan_supp" \
   ctest --output-on-failure -j"$jobs" -L integration)
