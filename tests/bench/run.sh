@@ -73,15 +73,21 @@ if [ -n "$baseline" ]; then
   echo "== build: baseline $base_short (worktree $base_src) into $base_build"
   git -C "$root" worktree add --detach --quiet "$base_src" "$base_commit" ||
     die "cannot create a worktree of $base_short"
+  # The exit trap that removes the worktree is set further down; a
+  # failed baseline build must not leave it behind either.
+  base_fail() {
+    git -C "$root" worktree remove --force "$base_src" 2>/dev/null || true
+    die "$@"
+  }
   # The worktree's path is new every time; a cache from an earlier one
   # would make CMake refuse the source directory.
   rm -f "$base_build/CMakeCache.txt"
   cmake -S "$base_src" -B "$base_build" -DCMAKE_BUILD_TYPE=Release \
-    >/dev/null || die "baseline configure failed"
+    >/dev/null || base_fail "baseline configure failed"
   cmake --build "$base_build" -j"$(nproc)" --target govharvest \
     >"$base_build/bench-build.log" 2>&1 || {
     tail -n 30 "$base_build/bench-build.log" >&2
-    die "baseline build failed (log: $base_build/bench-build.log)"
+    base_fail "baseline build failed (log: $base_build/bench-build.log)"
   }
   base_gh=$base_build/harvester/govharvest
 fi
