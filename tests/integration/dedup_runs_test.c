@@ -33,13 +33,7 @@
 #include "util/buf.h"
 
 /* One dataset of a test catalog. */
-typedef struct ds {
-  const char *uri;
-  const char *identifier;
-  const char *modified; /* NULL: none */
-  const char *title;
-  const char *file;     /* distribution URL */
-} ds;
+typedef hv_test_ds ds;
 
 typedef struct fixture {
   hv_test_bench b;
@@ -77,38 +71,7 @@ static int teardown(void **state)
 /* Serves a one-page Turtle catalog of n datasets at path. */
 static void serve(fixture *f, const char *path, const ds *d, size_t n)
 {
-  hv_buf b = HV_BUF_INIT(1 << 20);
-  hv_fault_step step;
-  hv_error err = HV_ERROR_INIT;
-  size_t i;
-
-  hv_buf_addstr(&b, "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n"
-                    "@prefix dct: <http://purl.org/dc/terms/> .\n"
-                    "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
-                    "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
-                    "<http://catalog.example/c> a dcat:Catalog");
-  for (i = 0; i < n; i++)
-    hv_buf_addf(&b, " ;\n  dcat:dataset <%s>", d[i].uri);
-  hv_buf_addstr(&b, " .\n");
-  for (i = 0; i < n; i++) {
-    hv_buf_addf(&b,
-                "<%s> a dcat:Dataset ;\n  dct:identifier \"%s\" ;\n"
-                "  dct:title \"%s\"@de ;\n"
-                "  dct:publisher [ a foaf:Organization ;"
-                " foaf:name \"Amt fuer Geodaten\" ] ;\n"
-                "  dcat:distribution [ a dcat:Distribution ;"
-                " dcat:accessURL <%s> ]",
-                d[i].uri, d[i].identifier, d[i].title, d[i].file);
-    if (d[i].modified)
-      hv_buf_addf(&b, " ;\n  dct:modified \"%s\"", d[i].modified);
-    hv_buf_addstr(&b, " .\n");
-  }
-  memset(&step, 0, sizeof(step));
-  step.content_type = "text/turtle";
-  step.body = b.ptr;
-  step.len = b.len;
-  HV_ASSERT_OK(hv_fault_server_route(f->b.srv, path, &step, 1, &err), &err);
-  hv_buf_fini(&b);
+  hv_test_bench_serve(&f->b, path, d, n);
 }
 
 static void add_source(fixture *f, const char *name, const char *state,
