@@ -19,6 +19,7 @@
 #include "store/store_int.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/log.h"
 
 enum { W_ID, W_DELETE, W_PUT, W_COUNTS, W_COUNT };
 
@@ -31,8 +32,8 @@ static const char *const writer_sql[W_COUNT] = {
                  " report_state = ?4 WHERE id = ?1",
 };
 
-/* A dataset's findings are a few kB of JSON; a dataset with more than
- * this is refused rather than stored (HV_ETOOBIG names it). */
+/* A dataset's findings are a few kB of JSON; of a dataset with more
+ * than this, the first findings that fit are stored. */
 #define FINDINGS_JSON_MAX (16u << 20)
 
 struct hv_store_findings {
@@ -205,11 +206,23 @@ int hv_store_findings_put(hv_store_findings *w, int64_t source_id,
       goto cleanup;
     }
   } else {
-    if ((rc = items_json(&w->json, items, n)) < 0) {
+    size_t kept = n;
+
+    /* A dataset with more findings than the cap keeps the first ones
+     * that fit (its counts above stay exact) rather than failing the
+     * page it came with. */
+    while ((rc = items_json(&w->json, items, kept)) == HV_ETOOBIG &&
+           kept > 1)
+      kept /= 2;
+    if (rc < 0) {
       rc = hv_error_set(err, rc, "store: findings of dataset '%s': %s", key,
                         hv_strerror(rc));
       goto cleanup;
     }
+    if (kept < n)
+      hv_log_warn("store: dataset '%s' has %zu findings; the first %zu are "
+                  "stored",
+                  key, n, kept);
     st = w->st[W_PUT];
     if (sqlite3_bind_int64(st, 1, id) ||
         sqlite3_bind_text(st, 2, w->json.ptr, (int)w->json.len,

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "map/map.h"
@@ -195,12 +196,48 @@ static void no_findings_leave_no_row_and_replace_old_ones(void **state)
   hv_findings_fini(&list);
 }
 
+/* Findings beyond the 16 MiB cap do not fail the dataset (and with it
+ * its page): the first ones are stored, the counts stay exact. */
+static void too_many_findings_keep_the_first_and_exact_counts(void **state)
+{
+  fixture *f = *state;
+  hv_store_findings *w = NULL;
+  hv_findings list;
+  hv_error err = HV_ERROR_INIT;
+  char msg[600], got[64];
+  size_t i;
+  long stored;
+
+  store_dataset(f, "https://daten.example/ds/3");
+  hv_findings_init(&list);
+  memset(msg, 'x', sizeof(msg) - 1);
+  msg[sizeof(msg) - 1] = '\0';
+  for (i = 0; i < 40000; i++)
+    HV_ASSERT_OK(hv_findings_add(&list, "check.recommended",
+                                 HV_SEVERITY_WARNING, NULL, NULL, NULL, NULL,
+                                 msg, NULL, &err),
+                 &err);
+  HV_ASSERT_OK(hv_store_findings_open(&w, f->s, &err), &err);
+  HV_ASSERT_OK(hv_store_findings_put(w, f->source_id,
+                                     "https://daten.example/ds/3",
+                                     list.items, list.len, NULL, &err),
+               &err);
+  hv_store_findings_close(w);
+  read_text(f, "SELECT count(*) FROM finding", 0, got, sizeof(got));
+  stored = strtol(got, NULL, 10);
+  assert_true(stored > 0 && stored < 40000);
+  read_text(f, "SELECT warnings FROM dataset", 0, got, sizeof(got));
+  assert_string_equal(got, "40000");
+  hv_findings_fini(&list);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
       T(strings_round_trip_through_the_view),
       T(no_findings_leave_no_row_and_replace_old_ones),
+      T(too_many_findings_keep_the_first_and_exact_counts),
 #undef T
   };
 
