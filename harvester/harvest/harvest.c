@@ -543,8 +543,16 @@ static void canon_work(uv_work_t *req)
 
     hv_buf_reset(&nq);
     hv_findings_init(&hd->findings);
+#ifdef HV_BENCH_SKIP_ASSESS
+    /* The benchmark's baseline: the delivered graph as it is. */
+    (void)mopts;
+    mapped = dg->graph;
+    hv_graph_init(&dg->graph);
+    hd->rc = 0;
+#else
     hd->rc = hv_assess_dataset(job->profile, &mopts, &dg->graph, dg->uri,
                                &mapped, &hd->findings, &hd->err);
+#endif
     /* The mapped graph replaces the delivered one from here on. */
     hv_graph_fini(&dg->graph);
     if (hd->rc == 0)
