@@ -202,6 +202,20 @@ cleanup:
   return rc;
 }
 
+/* The check reads what the sinks will get: the mapped graph. */
+static int check_mapped(const hv_profile *p, const char *dataset_iri,
+                        hv_graph *out, hv_findings *findings, size_t before,
+                        hv_error *err)
+{
+  int rc;
+
+  if ((rc = hv_check_dataset(p, out, dataset_iri, findings, err)) < 0) {
+    hv_findings_truncate(findings, before);
+    hv_graph_fini(out);
+  }
+  return rc;
+}
+
 int hv_assess_dataset(const hv_profile *p, const hv_map_opts *opts,
                       const hv_graph *in, const char *dataset_iri,
                       hv_graph *out, hv_findings *findings, hv_error *err)
@@ -211,12 +225,21 @@ int hv_assess_dataset(const hv_profile *p, const hv_map_opts *opts,
 
   if ((rc = hv_map_dataset(p, opts, in, dataset_iri, out, findings, err)) < 0)
     return rc;
-  /* The check reads what the sinks will get: the mapped graph. */
-  if ((rc = hv_check_dataset(p, out, dataset_iri, findings, err)) < 0) {
-    hv_findings_truncate(findings, before);
-    hv_graph_fini(out);
-  }
-  return rc;
+  return check_mapped(p, dataset_iri, out, findings, before, err);
+}
+
+int hv_assess_dataset_take(const hv_profile *p, const hv_map_opts *opts,
+                           hv_graph *in, const char *dataset_iri,
+                           hv_graph *out, hv_findings *findings,
+                           hv_error *err)
+{
+  size_t before = findings->len;
+  int rc;
+
+  if ((rc = hv_map_dataset_take(p, opts, in, dataset_iri, out, findings,
+                                err)) < 0)
+    return rc;
+  return check_mapped(p, dataset_iri, out, findings, before, err);
 }
 
 static int is_iri(const hv_term *t, const char *iri)

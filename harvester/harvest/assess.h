@@ -82,6 +82,13 @@ int hv_assess_dataset(const hv_profile *p, const hv_map_opts *opts,
                       const hv_graph *in, const char *dataset_iri,
                       hv_graph *out, hv_findings *findings, hv_error *err);
 
+/* As hv_assess_dataset, but maps with hv_map_dataset_take: out keeps
+ * in's strings and in is left empty, whether or not it succeeds. */
+int hv_assess_dataset_take(const hv_profile *p, const hv_map_opts *opts,
+                           hv_graph *in, const char *dataset_iri,
+                           hv_graph *out, hv_findings *findings,
+                           hv_error *err);
+
 /* What the store needs to know of an assessed dataset. */
 typedef struct hv_assess_info {
   char *key;            /* the dataset IRI, or the identifier key for a

@@ -550,11 +550,11 @@ static void canon_work(uv_work_t *req)
     hv_graph_init(&dg->graph);
     hd->rc = 0;
 #else
-    hd->rc = hv_assess_dataset(job->profile, &mopts, &dg->graph, dg->uri,
-                               &mapped, &hd->findings, &hd->err);
-#endif
     /* The mapped graph replaces the delivered one from here on. */
-    hv_graph_fini(&dg->graph);
+    hd->rc = hv_assess_dataset_take(job->profile, &mopts, &dg->graph,
+                                    dg->uri, &mapped, &hd->findings,
+                                    &hd->err);
+#endif
     if (hd->rc == 0)
       hd->rc = hv_assess_describe(job->profile, &mapped, dg->uri,
                                   &hd->findings, 0, &hd->info, &hd->err);

@@ -159,9 +159,30 @@ static size_t space_at(const char *s)
   return 0;
 }
 
+/* Length of the white space character that ends at end, or 0; s is
+ * where the string starts. In valid UTF-8 (the decoder lets nothing
+ * else through) the bytes C2 A0, E2 80 87/AF and EF BB BF can only be
+ * those characters, so they may be matched from behind. */
+static size_t space_before(const char *s, const char *end)
+{
+  const unsigned char *u = (const unsigned char *)end;
+  size_t n = (size_t)(end - s);
+
+  if (n >= 1 && (u[-1] == ' ' || (u[-1] >= '\t' && u[-1] <= '\r')))
+    return 1;
+  if (n >= 2 && u[-2] == 0xc2 && u[-1] == 0xa0)
+    return 2;
+  if (n >= 3 && u[-3] == 0xe2 && u[-2] == 0x80 &&
+      (u[-1] == 0x87 || u[-1] == 0xaf))
+    return 3;
+  if (n >= 3 && u[-3] == 0xef && u[-2] == 0xbb && u[-1] == 0xbf)
+    return 3;
+  return 0;
+}
+
 /* Finds the trimmed span of s: *start and *len. Returns 1 if it differs
- * from s. A multi-byte space cannot begin inside another character (its
- * first byte is a lead byte), so stepping one byte at a time is safe. */
+ * from s. Only the ends are looked at: a long description costs one
+ * strlen, not a test of every character. */
 static int trim_span(const char *s, const char **start, size_t *len)
 {
   const char *p = s, *end;
@@ -169,18 +190,12 @@ static int trim_span(const char *s, const char **start, size_t *len)
 
   while ((n = space_at(p)) > 0)
     p += n;
-  end = p;
+  end = p + strlen(p);
+  while (end > p && (n = space_before(p, end)) > 0)
+    end -= n;
   *start = p;
-  while (*p) {
-    if ((n = space_at(p)) > 0) {
-      p += n;
-    } else {
-      p++;
-      end = p;
-    }
-  }
-  *len = (size_t)(end - *start);
-  return *start != s || *end != '\0';
+  *len = (size_t)(end - p);
+  return p != s || *end != '\0';
 }
 
 /* Returns 1 if s is an absolute http(s) IRI with a host and without
@@ -206,19 +221,67 @@ static int is_http_iri(const char *s)
   return 1;
 }
 
-static int is_iri_valued(const char *pred)
-{
-  static const char *const preds[] = {
-      P_CONTRIB,          P_LICENSE,        P_FORMAT,
-      HV_DCAT "mediaType", HV_DCT "language", P_THEME,
-      HV_DCT "accessRights",
-  };
-  size_t i;
+/* What the per-triple rules need to know of a predicate. */
+typedef enum pred_kind {
+  PK_OTHER = 0,
+  PK_TYPE,
+  PK_CONTRIB,
+  PK_LICENSE,
+  PK_FORMAT,
+  PK_MEDIATYPE,
+  PK_LANGUAGE,
+  PK_THEME,
+  PK_ACCESS_RIGHTS,
+  PK_DATE,
+  PK_GEOCODING_TEXT, /* DCAT-AP.de 1.0 names, renamed in 1.0.1 */
+  PK_LEGALBASIS_TEXT
+} pred_kind;
 
-  for (i = 0; i < sizeof(preds) / sizeof(preds[0]); i++)
-    if (strcmp(pred, preds[i]) == 0)
-      return 1;
-  return 0;
+#define KNOWN(iri, kind) {iri, sizeof(iri) - 1, kind}
+
+static const struct known_pred {
+  const char *iri;
+  size_t len;
+  pred_kind kind;
+} known_preds[] = {
+    KNOWN(P_TYPE, PK_TYPE),
+    KNOWN(P_CONTRIB, PK_CONTRIB),
+    KNOWN(P_LICENSE, PK_LICENSE),
+    KNOWN(P_FORMAT, PK_FORMAT),
+    KNOWN(P_MEDIATYPE, PK_MEDIATYPE),
+    KNOWN(P_LANGUAGE, PK_LANGUAGE),
+    KNOWN(P_THEME, PK_THEME),
+    KNOWN(HV_DCT "accessRights", PK_ACCESS_RIGHTS),
+    KNOWN(HV_DCT "modified", PK_DATE),
+    KNOWN(HV_DCT "issued", PK_DATE),
+    KNOWN(HV_DCAT "startDate", PK_DATE),
+    KNOWN(HV_DCAT "endDate", PK_DATE),
+    KNOWN(HV_DCATDE "geocodingText", PK_GEOCODING_TEXT),
+    KNOWN(HV_DCATDE "legalbasisText", PK_LEGALBASIS_TEXT),
+};
+
+/*
+ * Classifies pred once per triple, so that the rules below switch on an
+ * integer. Comparing lengths first leaves one or two memcmp calls per
+ * triple; a chain of strcmp against every rule's predicate was a fifth
+ * of the cost of mapping a clean dataset.
+ */
+static pred_kind classify(const char *pred)
+{
+  size_t i, n = strlen(pred);
+
+  for (i = 0; i < sizeof(known_preds) / sizeof(known_preds[0]); i++)
+    if (known_preds[i].len == n && memcmp(pred, known_preds[i].iri, n) == 0)
+      return known_preds[i].kind;
+  return PK_OTHER;
+}
+
+/* The predicates whose values are vocabulary IRIs. */
+static int is_iri_valued(pred_kind k)
+{
+  return k == PK_CONTRIB || k == PK_LICENSE || k == PK_FORMAT ||
+         k == PK_MEDIATYPE || k == PK_LANGUAGE || k == PK_THEME ||
+         k == PK_ACCESS_RIGHTS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -288,6 +351,7 @@ static int parse_date(const char *s, char *out, size_t cap, const char **dt)
 typedef struct mapper {
   const hv_profile *p;
   hv_graph *out;
+  int taken;    /* out's arena holds in's strings (hv_map_dataset_take) */
   hv_findings *f;
   hv_error *err;
   hv_buf pred;  /* repaired predicate */
@@ -302,19 +366,40 @@ typedef struct mapper {
   char tag[64];  /* normalised language tag */
 } mapper;
 
-/* Appends at most MSG_VALUE_MAX bytes of s to msg, not cutting a UTF-8
- * character in two, and "..." if it was cut. */
-static void clip(char *msg, size_t cap, const char *s)
+/* Appends src (n bytes) to dst, which holds *have bytes of cap, as far
+ * as it fits with the NUL. */
+static void append(char *dst, size_t cap, size_t *have, const char *src,
+                   size_t n)
 {
-  size_t n = strlen(s), have = strlen(msg);
+  if (n > cap - 1 - *have)
+    n = cap - 1 - *have;
+  memcpy(dst + *have, src, n);
+  *have += n;
+  dst[*have] = '\0';
+}
+
+/* Writes msg followed by value quoted, at most MSG_VALUE_MAX bytes of it
+ * without cutting a UTF-8 character in two and "..." if it was cut, into
+ * out (cap bytes). A finding is written for every rewritten term of a
+ * national harvest, so this avoids the printf machinery. */
+static void with_value(char *out, size_t cap, const char *msg,
+                       const char *value)
+{
+  size_t have = 0, n = strlen(value);
   int cut = n > MSG_VALUE_MAX;
 
   if (cut) {
     n = MSG_VALUE_MAX;
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+    while (n > 0 && ((unsigned char)value[n] & 0xc0) == 0x80)
       n--;
   }
-  snprintf(msg + have, cap - have, "'%.*s%s'", (int)n, s, cut ? "..." : "");
+  out[0] = '\0';
+  append(out, cap, &have, msg, strlen(msg));
+  append(out, cap, &have, "'", 1);
+  append(out, cap, &have, value, n);
+  if (cut)
+    append(out, cap, &have, "...", 3);
+  append(out, cap, &have, "'", 1);
 }
 
 /*
@@ -339,15 +424,15 @@ static int note(mapper *m, const char *rule, hv_severity sev,
     return rc == HV_ENOMEM ? hv_error_oom(m->err)
                            : hv_error_set(m->err, rc, "map: term of %s "
                                           "too large to report", pred);
-  snprintf(text, sizeof(text), "%s", msg);
-  snprintf(text_de, sizeof(text_de), "%s", msg_de);
   if (value) {
-    clip(text, sizeof(text), value);
-    clip(text_de, sizeof(text_de), value);
+    with_value(text, sizeof(text), msg, value);
+    with_value(text_de, sizeof(text_de), msg_de, value);
+    msg = text;
+    msg_de = text_de;
   }
   return hv_findings_add(m->f, rule, sev, m->nt_s.ptr, pred,
                          old ? m->nt_o.ptr : NULL, nw ? m->nt_n.ptr : NULL,
-                         text, text_de, m->err);
+                         msg, msg_de, m->err);
 }
 
 static int buf_fail(mapper *m, int rc, const char *what)
@@ -358,11 +443,11 @@ static int buf_fail(mapper *m, int rc, const char *what)
 }
 
 /* The DCAT-AP.de 1.0 local names renamed in 1.0.1. */
-static const char *renamed(const char *pred)
+static const char *renamed(pred_kind k)
 {
-  if (strcmp(pred, HV_DCATDE "geocodingText") == 0)
+  if (k == PK_GEOCODING_TEXT)
     return HV_DCATDE "geocodingDescription";
-  if (strcmp(pred, HV_DCATDE "legalbasisText") == 0)
+  if (k == PK_LEGALBASIS_TEXT)
     return HV_DCATDE "legalBasis";
   return NULL;
 }
@@ -714,11 +799,72 @@ static int map_lang_tag(mapper *m, hv_quad *q)
   return 0;
 }
 
+/* Whether s is one of the strings of the delivered quad in. */
+static int from_input(const char *s, const hv_quad *in)
+{
+  const hv_term *t[4];
+  size_t i;
+
+  t[0] = &in->s;
+  t[1] = &in->p;
+  t[2] = &in->o;
+  t[3] = &in->g;
+  for (i = 0; i < 4; i++)
+    if (s == t[i]->value || s == t[i]->datatype || s == t[i]->lang)
+      return 1;
+  return 0;
+}
+
+/* Points *s at a copy in out's arena unless it is already there. */
+static int keep_string(mapper *m, const char **s, const hv_quad *in)
+{
+  char *copy;
+
+  if (!*s || from_input(*s, in))
+    return 0;
+  if (!(copy = hv_arena_strdup(&m->out->arena, *s)))
+    return hv_error_oom(m->err);
+  *s = copy;
+  return 0;
+}
+
+/*
+ * Appends q to m->out when out's arena already holds the delivered
+ * graph's strings: only the strings a rule wrote (repaired IRIs, trimmed
+ * literals, vocabulary IRIs) are copied; everything else q points to
+ * stays where the decoder put it. Copying every term of every quad was
+ * most of the cost of mapping a clean dataset.
+ */
+static int add_taken(mapper *m, const hv_quad *q, const hv_quad *in)
+{
+  hv_quad copy = *q;
+  hv_term *t[4];
+  size_t i;
+  int rc;
+
+  t[0] = &copy.s;
+  t[1] = &copy.p;
+  t[2] = &copy.o;
+  t[3] = &copy.g;
+  for (i = 0; i < 4; i++) {
+    if (t[i]->kind == HV_TERM_NONE)
+      continue;
+    /* Rules write literals with either a language or a datatype, never
+     * xsd:string, so the form hv_graph_add would store is kept. */
+    if ((rc = keep_string(m, &t[i]->value, in)) < 0 ||
+        (rc = keep_string(m, &t[i]->datatype, in)) < 0 ||
+        (rc = keep_string(m, &t[i]->lang, in)) < 0)
+      return rc;
+  }
+  return hv_graph_add_owned(m->out, &copy, m->err);
+}
+
 /* Runs every per-triple rule on in and writes the result to m->out. */
 static int map_quad(mapper *m, const hv_quad *in)
 {
   hv_quad q = *in;
   const char *pred = in->p.value, *ren;
+  pred_kind kind;
   int rc, fixed;
   hv_term t;
 
@@ -727,7 +873,8 @@ static int map_quad(mapper *m, const hv_quad *in)
     return buf_fail(m, fixed, "predicate");
   if (fixed)
     q.p.value = m->pred.ptr;
-  ren = renamed(q.p.value);
+  kind = classify(q.p.value);
+  ren = renamed(kind);
   if (hv_profile_drops(m->p, pred) || hv_profile_drops(m->p, q.p.value) ||
       (ren && hv_profile_drops(m->p, ren)))
     return note(m, "map.drop", HV_SEVERITY_INFO, &q.s, ren ? ren : q.p.value,
@@ -750,9 +897,10 @@ static int map_quad(mapper *m, const hv_quad *in)
                    "DCAT-AP.de-1.0-Eigenschaft umbenannt: ", q.p.value)) < 0)
       return rc;
     q.p.value = ren;
+    kind = PK_OTHER;
   }
 
-  if (strcmp(q.p.value, P_TYPE) == 0 && q.o.kind == HV_TERM_IRI) {
+  if (kind == PK_TYPE && q.o.kind == HV_TERM_IRI) {
     hv_buf_reset(&m->type);
     if ((rc = hv_profile_fix_iri(m->p, q.o.value, &m->type)) < 0)
       return buf_fail(m, rc, "class IRI");
@@ -783,7 +931,7 @@ static int map_quad(mapper *m, const hv_quad *in)
         return rc;
       q.o = t;
     }
-    if (is_iri_valued(q.p.value) && is_http_iri(q.o.value)) {
+    if (is_iri_valued(kind) && is_http_iri(q.o.value)) {
       memset(&t, 0, sizeof(t));
       t.kind = HV_TERM_IRI;
       t.value = q.o.value;
@@ -797,25 +945,35 @@ static int map_quad(mapper *m, const hv_quad *in)
       return rc;
   }
 
-  if (strcmp(q.p.value, P_LICENSE) == 0)
+  switch (kind) {
+  case PK_LICENSE:
     rc = map_vocab(m, &q, "map.license", &license_words, hv_profile_license,
                    hv_profile_is_license);
-  else if (strcmp(q.p.value, P_FORMAT) == 0)
+    break;
+  case PK_FORMAT:
     rc = map_vocab(m, &q, "map.format", &format_words, hv_profile_filetype,
                    hv_profile_is_filetype);
-  else if (strcmp(q.p.value, P_LANGUAGE) == 0)
+    break;
+  case PK_LANGUAGE:
     rc = map_vocab(m, &q, "map.language", &language_words,
                    hv_profile_language, hv_profile_is_language);
-  else if (strcmp(q.p.value, P_MEDIATYPE) == 0)
+    break;
+  case PK_MEDIATYPE:
     rc = map_media_type(m, &q);
-  else if (strcmp(q.p.value, P_THEME) == 0)
+    break;
+  case PK_THEME:
     rc = map_theme(m, &q);
-  else if (hv__lex_is_date_pred(q.p.value))
+    break;
+  case PK_DATE:
     rc = map_date(m, &q);
-  else
+    break;
+  default:
     rc = 0;
+  }
   if (rc != 0)
     return rc < 0 ? rc : 0; /* 1: the rule wrote the triples itself */
+  if (m->taken)
+    return add_taken(m, &q, in);
   return hv_graph_add(m->out, &q, m->err);
 }
 
@@ -910,9 +1068,10 @@ cleanup:
   return rc;
 }
 
-int hv_map_dataset(const hv_profile *p, const hv_map_opts *opts,
-                   const hv_graph *in, const char *dataset_iri,
-                   hv_graph *out, hv_findings *findings, hv_error *err)
+static int map_graph(const hv_profile *p, const hv_map_opts *opts,
+                     const hv_graph *in, const char *dataset_iri,
+                     hv_graph *out, hv_findings *findings, int taken,
+                     hv_error *err)
 {
   mapper m;
   size_t i, start = findings->len;
@@ -923,6 +1082,7 @@ int hv_map_dataset(const hv_profile *p, const hv_map_opts *opts,
   memset(&m, 0, sizeof(m));
   m.p = p;
   m.out = out;
+  m.taken = taken;
   m.f = findings;
   m.err = err;
   hv_buf_init(&m.pred, TERM_MAX);
@@ -959,6 +1119,29 @@ cleanup:
   hv_buf_fini(&m.nt_o);
   hv_buf_fini(&m.nt_n);
   hv_buf_fini(&m.media);
+  return rc;
+}
+
+int hv_map_dataset(const hv_profile *p, const hv_map_opts *opts,
+                   const hv_graph *in, const char *dataset_iri,
+                   hv_graph *out, hv_findings *findings, hv_error *err)
+{
+  return map_graph(p, opts, in, dataset_iri, out, findings, 0, err);
+}
+
+int hv_map_dataset_take(const hv_profile *p, const hv_map_opts *opts,
+                        hv_graph *in, const char *dataset_iri, hv_graph *out,
+                        hv_findings *findings, hv_error *err)
+{
+  int rc;
+
+  assert(out->len == 0 && out->arena.head == NULL);
+  /* The chunks move, so every pointer into them stays valid while in's
+   * quads are read. */
+  out->arena = in->arena;
+  hv_arena_init(&in->arena);
+  rc = map_graph(p, opts, in, dataset_iri, out, findings, 1, err);
+  hv_graph_fini(in);
   return rc;
 }
 

@@ -144,6 +144,17 @@ int hv_map_dataset(const hv_profile *p, const hv_map_opts *opts,
                    hv_graph *out, hv_findings *findings, hv_error *err);
 
 /*
+ * As hv_map_dataset, but takes in over instead of copying it: out (empty,
+ * with no arena of its own yet) keeps in's strings and copies only those
+ * the rules rewrote, and in is left empty, as after hv_graph_fini,
+ * whether or not the call succeeds. For callers that have no use for the
+ * delivered graph once it is mapped, like the harvest.
+ */
+int hv_map_dataset_take(const hv_profile *p, const hv_map_opts *opts,
+                        hv_graph *in, const char *dataset_iri, hv_graph *out,
+                        hv_findings *findings, hv_error *err);
+
+/*
  * Returns the state of the dataset with IRI dataset_iri in the mapped
  * graph g for reporting: "01".."16" or "bund", borrowed from p, or NULL.
  * The first dcatde:contributorID whose delivering system the profile

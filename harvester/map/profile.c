@@ -30,6 +30,8 @@ typedef struct ment {
   const char *val; /* arena string */
   const char *aux; /* arena string or NULL: a table-specific extra */
   size_t next;     /* 1 + index of the key's next value, or 0 */
+  size_t key_len;  /* strlen(key), for the prefix match of namespaces */
+  int noslash;     /* namespaces: aux is "noslash" */
 } ment;
 
 typedef struct smap {
@@ -121,6 +123,8 @@ static int smap_push(smap *m, const char *key, const char *val,
   m->ents[m->len].val = val;
   m->ents[m->len].aux = aux;
   m->ents[m->len].next = 0;
+  m->ents[m->len].key_len = strlen(key);
+  m->ents[m->len].noslash = aux && strcmp(aux, "noslash") == 0;
   m->len++;
   return 0;
 }
@@ -741,18 +745,21 @@ const char *hv_profile_namespace(const hv_profile *p, const char *ns)
 int hv_profile_fix_iri(const hv_profile *p, const char *iri, hv_buf *out)
 {
   const ment *best = NULL;
-  size_t i, bestlen = 0;
+  size_t i, bestlen = 0, len = strlen(iri);
   int rc;
 
+  /* Every predicate of every triple comes through here, so the variants'
+   * lengths are kept with them and compared first. */
   for (i = 0; i < p->ns.len; i++) {
     const ment *e = &p->ns.ents[i];
-    size_t n = strlen(e->key);
+    size_t n = e->key_len;
 
-    if (n <= bestlen || strncmp(iri, e->key, n) != 0)
+    if (n <= bestlen || n > len || iri[n - 1] != e->key[n - 1] ||
+        memcmp(iri, e->key, n) != 0)
       continue;
     /* The slash-less form only counts when a local name follows at once:
      * ".../dcatdecontributorID", not ".../dcatde/..." or "dcatde" itself. */
-    if (strcmp(e->aux, "noslash") == 0 &&
+    if (e->noslash &&
         !((iri[n] >= 'a' && iri[n] <= 'z') || (iri[n] >= 'A' && iri[n] <= 'Z')))
       continue;
     best = e;

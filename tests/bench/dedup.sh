@@ -27,20 +27,14 @@ datasets=${HV_BENCH_DATASETS:-100000}
 base_commit=${HV_DEDUP_BASE:-6e3efe3}
 rounds=${HV_DEDUP_ROUNDS:-3}
 
-die() {
-  echo "bench: $*" >&2
-  exit 1
-}
+# shellcheck source=tests/bench/lib.sh
+. "$here/lib.sh"
 
 command -v sqlite3 >/dev/null || die "sqlite3 is missing (Debian package sqlite3)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hv-dedup.XXXXXX")
-server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  bench_stop_server
   if [ "${HV_BENCH_KEEP:-0}" = 1 ]; then
     echo "bench: kept $tmp" >&2
   else
@@ -66,43 +60,7 @@ cmake --build "$tmp/base-build" -j"$(nproc)" --target govharvest \
 new=$build/harvester/govharvest
 old=$tmp/base-build/harvester/govharvest
 
-# ---- workload and server ---------------------------------------------------
-port=""
-for p in $(seq 18100 18999); do
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    port=$p
-    break
-  fi
-done
-[ -n "$port" ] || die "no free loopback port"
-echo "== generate: $datasets datasets"
-"$build/tests/bench/gen_w100k" --out "$tmp/www" --base "http://127.0.0.1:$port" \
-  --datasets "$datasets" | tee "$tmp/gen.txt"
-generated=$(sed -n 's/.*datasets=\([0-9]*\).*/\1/p' "$tmp/gen.txt")
-entries=$(sed -n 's/.*entries=\([0-9]*\).*/\1/p' "$tmp/gen.txt")
-"$build/tests/bench/serve_dir" "$tmp/www" "$port" >"$tmp/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  grep -q '^serving ' "$tmp/server.log" && break
-  sleep 0.05
-done
-
-# harvest BIN NAME: a first harvest into a fresh store; prints wall and
-# CPU (user + system) seconds.
-harvest() {
-  local bin=$1 db=$tmp/$2.db
-  rm -f "$db" "$db-wal" "$db-shm"
-  tail -n +2 "$tmp/www/sources.tsv" | while IFS=$'\t' read -r name state url _; do
-    "$bin" --db "$db" -q source add "$name" --state "$state" --url "$url" \
-      >/dev/null
-  done
-  # -v for the resolve's own timing line; both binaries log the same way.
-  /usr/bin/time -f "%e %U %S" -o "$tmp/$2.time" \
-    "$bin" --db "$db" -v run --all --allow-loopback --json \
-    >"$tmp/$2.json" 2>"$tmp/$2.log" || die "$2: harvest failed"
-  [ "$(grep -c '"status": "ok"' "$tmp/$2.json")" = 16 ] || die "$2: not all ok"
-  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$tmp/$2.time"
-}
+bench_serve "$build" "$datasets"
 
 new_times=()
 old_times=()
@@ -111,11 +69,11 @@ old_cpu=()
 for r in $(seq 1 "$rounds"); do
   # Alternate which binary goes first.
   if [ $((r % 2)) = 1 ]; then
-    read -r ow oc < <(harvest "$old" "old$r")
-    read -r nw nc < <(harvest "$new" "new$r")
+    read -r ow oc _ < <(bench_harvest "$old" "old$r")
+    read -r nw nc _ < <(bench_harvest "$new" "new$r")
   else
-    read -r nw nc < <(harvest "$new" "new$r")
-    read -r ow oc < <(harvest "$old" "old$r")
+    read -r nw nc _ < <(bench_harvest "$new" "new$r")
+    read -r ow oc _ < <(bench_harvest "$old" "old$r")
   fi
   old_times+=("$ow")
   old_cpu+=("$oc")
@@ -138,11 +96,10 @@ candidates=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))
 
 resolve=$(sed -n 's/.*dedup: .* in \([0-9.]*\) s$/\1/p' "$tmp/new$rounds.log")
 
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-mo=$(median "${old_times[@]}")
-mn=$(median "${new_times[@]}")
-co=$(median "${old_cpu[@]}")
-cn=$(median "${new_cpu[@]}")
+mo=$(bench_median "${old_times[@]}")
+mn=$(bench_median "${new_times[@]}")
+co=$(bench_median "${old_cpu[@]}")
+cn=$(bench_median "${new_cpu[@]}")
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
 echo "workload: $generated datasets, $entries entries ($((entries - generated)) twins)"

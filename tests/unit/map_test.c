@@ -153,6 +153,19 @@ static void check_map(const hv_profile *p, const hv_map_opts *opts,
   assert_findings(&f, findings, n_findings);
   hv_findings_fini(&f);
   hv_graph_fini(&out);
+
+  /* Taking the delivered graph over must write the same triples and
+   * findings, and leave the delivered graph empty. */
+  hv_graph_init(&out);
+  hv_findings_init(&f);
+  HV_ASSERT_OK(hv_map_dataset_take(p, opts, &in, DS, &out, &f, &err), &err);
+  assert_int_equal(in.len, 0);
+  assert_null(in.quads);
+  assert_null(in.arena.head);
+  assert_triples(&out, triples, n_triples);
+  assert_findings(&f, findings, n_findings);
+  hv_findings_fini(&f);
+  hv_graph_fini(&out);
   hv_graph_fini(&in);
 }
 
@@ -248,12 +261,23 @@ static void literals_are_trimmed_of_all_spaces(void **state)
       PREFIXES HEAD
       "  dct:title \"\xc2\xa0 Baumkataster  Musterhausen\xe2\x80\xaf\"@de ;\n"
       "  dcat:keyword \"Baum\\t\" ;\n"
-      "  dcat:keyword \"Natur\" ;\n" CONTRIB_TTL;
+      "  dcat:keyword \"Natur\" ;\n"
+      /* Spaces of every kind inside stay; at the end, a byte-order mark
+       * after a figure space and a no-break space go, while a letter
+       * ending in the same continuation byte as a no-break space
+       * (U+00E0, C3 A0) is kept. */
+      "  dcat:keyword \"Wald\xc2\xa0und\xe2\x80\x87" "Flur\xc2\xa0\xe2\x80\x87"
+      "\xef\xbb\xbf\" ;\n"
+      "  dcat:keyword \"voil\xc3\xa0\" ;\n"
+      "  dcat:keyword \" \" ;\n" CONTRIB_TTL;
   static const char *const triples[] = {
       OUT_TYPE,
       "<" DS "> <" DCT "title> \"Baumkataster  Musterhausen\"@de .",
       "<" DS "> <" DCAT "keyword> \"Baum\" .",
       "<" DS "> <" DCAT "keyword> \"Natur\" .",
+      "<" DS "> <" DCAT "keyword> \"Wald\xc2\xa0und\xe2\x80\x87" "Flur\" .",
+      "<" DS "> <" DCAT "keyword> \"voil\xc3\xa0\" .",
+      "<" DS "> <" DCAT "keyword> \"\" .",
       OUT_CONTRIB,
   };
   static const want_finding findings[] = {
@@ -261,6 +285,10 @@ static void literals_are_trimmed_of_all_spaces(void **state)
        "\"\xc2\xa0 Baumkataster  Musterhausen\xe2\x80\xaf\"@de",
        "\"Baumkataster  Musterhausen\"@de", "white space trimmed"},
       {"map.whitespace", HV_SEVERITY_INFO, "\"Baum\\t\"", "\"Baum\"", NULL},
+      {"map.whitespace", HV_SEVERITY_INFO,
+       "\"Wald\xc2\xa0und\xe2\x80\x87" "Flur\xc2\xa0\xe2\x80\x87\xef\xbb\xbf\"",
+       "\"Wald\xc2\xa0und\xe2\x80\x87" "Flur\"", NULL},
+      {"map.whitespace", HV_SEVERITY_INFO, "\" \"", "\"\"", NULL},
   };
 
   (void)state;
@@ -890,6 +918,42 @@ static void mapping_survives_every_allocation_failure(void **state)
   /* whitespace, licence, 2 themes, 2 dates, namespace, format,
    * contributor, plus the earlier one. */
   assert_int_equal(full, 10);
+  assert_true(n > 10);
+
+  /* The same for the variant that takes the delivered graph over: a
+   * failure leaves both graphs empty and frees everything once. */
+  for (ok = 0, n = 0; !ok; n++) {
+    hv_error err = HV_ERROR_INIT;
+    hv_map_opts opts = HV_MAP_OPTS_INIT;
+    hv_graph taken, out;
+    hv_findings f;
+    size_t delivered;
+    int rc;
+
+    opts.default_contributor = CONTRIB "openNRW";
+    hv_test_parse_turtle(&taken, ttl);
+    delivered = taken.len;
+    hv_graph_init(&out);
+    hv_findings_init(&f);
+    hv_alloc_fail_after(n);
+    rc = hv_map_dataset_take(p, &opts, &taken, DS, &out, &f, &err);
+    hv_alloc_fail_reset();
+    assert_int_equal(taken.len, 0);
+    assert_null(taken.arena.head);
+    if (rc == 0) {
+      ok = 1;
+      assert_int_equal(f.len, full - 1);
+      assert_int_equal(out.len, delivered + 2);
+    } else {
+      assert_int_equal(rc, HV_ENOMEM);
+      assert_int_equal(out.len, 0);
+      assert_null(out.arena.head);
+      assert_int_equal(f.len, 0);
+    }
+    hv_findings_fini(&f);
+    hv_graph_fini(&out);
+    hv_graph_fini(&taken);
+  }
   assert_true(n > 10);
   hv_graph_fini(&in);
   hv_profile_free(p);
