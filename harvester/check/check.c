@@ -146,20 +146,55 @@ static const pred_info preds[PR_COUNT] = {
 };
 
 /*
- * The id of a predicate IRI. Known IRIs of the same length mostly share
- * their namespace and differ near the end, so the last byte rules out
- * most candidates before a full comparison.
+ * Predicate ids are found through a small hash table on the length and
+ * the last bytes of the IRI (known IRIs of one namespace differ near the
+ * end), so an unknown predicate usually costs a strlen and one probe and
+ * a known one a single memcmp. The table is built from preds[] on each
+ * thread's first use; being thread-local, it needs no lock and checking
+ * stays free of shared mutable state.
  */
+#define PRED_SLOTS 128
+
+static _Thread_local unsigned char pred_slots[PRED_SLOTS]; /* PR_* or 0 */
+static _Thread_local int pred_slots_ready;
+
+static size_t pred_hash(const char *iri, size_t n)
+{
+  const unsigned char *u = (const unsigned char *)iri;
+
+  return (n * 31 + (size_t)u[n - 1] * 7 + (size_t)u[n - 2] * 3 +
+          (size_t)u[n - 4]) & (PRED_SLOTS - 1);
+}
+
+static void pred_slots_build(void)
+{
+  size_t i, h;
+
+  memset(pred_slots, 0, sizeof(pred_slots));
+  for (i = 1; i < PR_COUNT; i++) {
+    h = pred_hash(preds[i].iri, preds[i].len);
+    while (pred_slots[h])
+      h = (h + 1) & (PRED_SLOTS - 1);
+    pred_slots[h] = (unsigned char)i;
+  }
+  pred_slots_ready = 1;
+}
+
+/* The id of a predicate IRI: PR_OTHER unless it is one of preds[]. */
 static unsigned char pred_id(const char *iri)
 {
-  size_t n = strlen(iri), i;
+  size_t n = strlen(iri), h;
+  unsigned char id;
 
-  if (n == 0)
+  /* Every known IRI is longer than this; shorter ones cannot be hashed. */
+  if (n < 8)
     return PR_OTHER;
-  for (i = 1; i < PR_COUNT; i++)
-    if (preds[i].len == n && preds[i].iri[n - 1] == iri[n - 1] &&
-        memcmp(preds[i].iri, iri, n) == 0)
-      return (unsigned char)i;
+  if (!pred_slots_ready)
+    pred_slots_build();
+  for (h = pred_hash(iri, n); (id = pred_slots[h]) != 0;
+       h = (h + 1) & (PRED_SLOTS - 1))
+    if (preds[id].len == n && memcmp(preds[id].iri, iri, n) == 0)
+      return id;
   return PR_OTHER;
 }
 
@@ -301,16 +336,37 @@ typedef struct checker {
   qindex ix;
 } checker;
 
-/* FNV-1a over the kind and value; equal terms hash alike, and datatype
- * and language are left to hv_term_equal, as subjects rarely have any. */
+/*
+ * FNV-1a over the kind, the length and the last bytes of the value.
+ * IRIs of one dataset share long prefixes and differ at the end, so the
+ * tail tells them apart as well as the whole would, for a fraction of the
+ * cost. Equal terms hash alike; datatype and language are left to
+ * hv_term_equal, as subjects rarely have any.
+ */
+#define HASH_TAIL 16
+
 static size_t term_hash(const hv_term *t)
 {
-  const unsigned char *u = (const unsigned char *)(t->value ? t->value : "");
+  const char *v = t->value ? t->value : "";
+  size_t n = strlen(v);
+  const unsigned char *u = (const unsigned char *)v, *end = u + n;
   unsigned long h = 2166136261UL ^ (unsigned long)t->kind;
 
-  for (; *u; u++)
+  h = ((h ^ (n & 0xff)) * 16777619UL) & 0xffffffffUL;
+  for (u = n > HASH_TAIL ? end - HASH_TAIL : u; u < end; u++)
     h = ((h ^ *u) * 16777619UL) & 0xffffffffUL;
   return (size_t)h;
+}
+
+/* hv_term_equal, with the usual case of two plain IRIs or blank nodes
+ * (no datatype, no language) compared here directly. */
+static int same_term(const hv_term *a, const hv_term *b)
+{
+  if (a->datatype || a->lang || b->datatype || b->lang || !a->value ||
+      !b->value)
+    return hv_term_equal(a, b);
+  return a->kind == b->kind &&
+         (a->value == b->value || strcmp(a->value, b->value) == 0);
 }
 
 /* The hash slot of t: the one holding its subject id, or the empty one
@@ -321,7 +377,7 @@ static size_t find_slot(const checker *c, const hv_term *t)
   size_t h = term_hash(t) & x->mask, v;
 
   while ((v = x->slot[h]) != 0 &&
-         !hv_term_equal(&c->g->quads[x->first[v - 1]].s, t))
+         !same_term(&c->g->quads[x->first[v - 1]].s, t))
     h = (h + 1) & x->mask;
   return h;
 }
@@ -377,7 +433,7 @@ static int index_build(checker *c)
     x->pred[i] = pred_id(g->quads[i].p.value);
     x->lead[i] = 0;
     /* Triples come in runs of one subject: try the previous one first. */
-    if (id == NIL || !hv_term_equal(&g->quads[x->first[id]].s, s)) {
+    if (id == NIL || !same_term(&g->quads[x->first[id]].s, s)) {
       size_t h = find_slot(c, s);
 
       if (x->slot[h]) {
@@ -536,7 +592,7 @@ static int check_titles(checker *c, const node *n)
 {
   const char *p_title = preds[PR_TITLE].iri;
   char en[256], de[256], langs[160] = "", v[MSG_VALUE_MAX + 8];
-  size_t i, j, nlang = 0;
+  size_t i, j, nlang = 0, langs_len = 0, lang_len;
   int rc;
 
   EACH(c, n, i) {
@@ -598,9 +654,21 @@ static int check_titles(checker *c, const node *n)
       continue;
     }
     nlang++;
-    if (strlen(langs) + strlen(lang) + 8 < sizeof(langs))
-      snprintf(langs + strlen(langs), sizeof(langs) - strlen(langs), "%s%s",
-               nlang > 1 ? ", " : "", *lang ? lang : "none");
+    /* The list is cut rather than the message; every title is checked,
+     * so this runs for every dataset and distribution. */
+    lang_len = strlen(lang);
+    if (langs_len + lang_len + 8 < sizeof(langs)) {
+      if (nlang > 1) {
+        memcpy(langs + langs_len, ", ", 2);
+        langs_len += 2;
+      }
+      if (!*lang) {
+        lang = "none";
+        lang_len = 4;
+      }
+      memcpy(langs + langs_len, lang, lang_len + 1);
+      langs_len += lang_len;
+    }
   }
   if (nlang > 1) {
     snprintf(en, sizeof(en), "%s has titles in %zu languages (%s); GovData "
@@ -713,8 +781,8 @@ static int check_publisher(checker *c, const node *ds)
     if (c->ix.pred[i] != PR_PUBLISHER)
       continue;
     n++;
-    quote(v, sizeof(v), q->o.value);
     if (q->o.kind == HV_TERM_LITERAL) {
+      quote(v, sizeof(v), q->o.value);
       snprintf(en, sizeof(en), "dct:publisher %s is a literal, not an "
                "agent with a foaf:name", v);
       snprintf(de, sizeof(de), "dct:publisher %s ist ein Literal, keine "
@@ -736,6 +804,7 @@ static int check_publisher(checker *c, const node *ds)
     }
     if (named)
       continue;
+    quote(v, sizeof(v), q->o.value);
     if (q->o.kind == HV_TERM_IRI && pub.first == NIL) {
       snprintf(en, sizeof(en), "publisher %s is not described in the "
                "dataset, so it has no foaf:name", v);
@@ -812,9 +881,11 @@ static int check_license(checker *c, const node *dist, const node *ds)
     if (c->ix.pred[i] != PR_LICENSE)
       continue;
     n++;
+    /* An open licence is a listed one: one lookup for the usual case. */
+    if (q->o.kind == HV_TERM_IRI &&
+        hv_profile_license_is_open(c->p, q->o.value))
+      continue;
     if (q->o.kind == HV_TERM_IRI && hv_profile_is_license(c->p, q->o.value)) {
-      if (hv_profile_license_is_open(c->p, q->o.value))
-        continue;
       quote(v, sizeof(v), q->o.value);
       snprintf(en, sizeof(en), "licence %s is not an open licence", v);
       snprintf(de, sizeof(de), "Lizenz %s ist keine offene Lizenz", v);
@@ -963,20 +1034,45 @@ static int year(const char **s)
   return 1;
 }
 
-static int xsd_valid(const char *dt, const char *s)
+/* The date datatypes the DCAT-AP date shape allows. */
+typedef enum date_type {
+  DT_NONE = 0, /* any other datatype, or none */
+  DT_DATE,
+  DT_DATE_TIME,
+  DT_YEAR,
+  DT_YEAR_MONTH
+} date_type;
+
+static date_type date_type_of(const char *dt)
+{
+  if (!dt)
+    return DT_NONE;
+  if (strcmp(dt, HV_XSD "date") == 0)
+    return DT_DATE;
+  if (strcmp(dt, HV_XSD "dateTime") == 0)
+    return DT_DATE_TIME;
+  if (strcmp(dt, HV_XSD "gYear") == 0)
+    return DT_YEAR;
+  if (strcmp(dt, HV_XSD "gYearMonth") == 0)
+    return DT_YEAR_MONTH;
+  return DT_NONE;
+}
+
+/* Returns 1 if s is a valid lexical form of type dt (not DT_NONE). */
+static int xsd_valid(date_type dt, const char *s)
 {
   static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   int mo, d, h, mi, sec;
   const char *p = s;
-  int is_dt = strcmp(dt, HV_XSD "dateTime") == 0;
+  int is_dt = dt == DT_DATE_TIME;
 
   if (!year(&p))
     return 0;
-  if (strcmp(dt, HV_XSD "gYear") == 0)
+  if (dt == DT_YEAR)
     return zone_end(p);
   if (*p++ != '-' || !hv__lex_digits(&p, 2, &mo) || mo < 1 || mo > 12)
     return 0;
-  if (strcmp(dt, HV_XSD "gYearMonth") == 0)
+  if (dt == DT_YEAR_MONTH)
     return zone_end(p);
   if (*p++ != '-' || !hv__lex_digits(&p, 2, &d) || d < 1 || d > mdays[mo - 1])
     return 0;
@@ -998,14 +1094,6 @@ static int xsd_valid(const char *dt, const char *s)
   return zone_end(p);
 }
 
-static int is_date_type(const char *dt)
-{
-  return dt && (strcmp(dt, HV_XSD "date") == 0 ||
-                strcmp(dt, HV_XSD "dateTime") == 0 ||
-                strcmp(dt, HV_XSD "gYear") == 0 ||
-                strcmp(dt, HV_XSD "gYearMonth") == 0);
-}
-
 /* The DCAT-AP date shape: typed xsd:date, dateTime, gYear or gYearMonth,
  * and then a valid lexical form of that type. */
 static int check_dates(checker *c)
@@ -1017,24 +1105,27 @@ static int check_dates(checker *c)
   for (i = 0; i < c->g->len; i++) {
     const hv_quad *q = &c->g->quads[i];
     const char *name;
+    date_type dt;
 
     if (!preds[c->ix.pred[i]].date)
+      continue;
+    dt = q->o.kind == HV_TERM_LITERAL ? date_type_of(q->o.datatype) : DT_NONE;
+    /* Most dates are valid: quote the value only for a finding. */
+    if (dt != DT_NONE && xsd_valid(dt, q->o.value))
       continue;
     quote(v, sizeof(v), q->o.value);
     if (q->o.kind != HV_TERM_LITERAL) {
       snprintf(en, sizeof(en), "date %s is not a literal", v);
       snprintf(de, sizeof(de), "Datum %s ist kein Literal", v);
-    } else if (!is_date_type(q->o.datatype)) {
+    } else if (dt == DT_NONE) {
       snprintf(en, sizeof(en), "date %s is not typed xsd:date, xsd:dateTime, "
                "xsd:gYear or xsd:gYearMonth", v);
       snprintf(de, sizeof(de), "Datum %s ist nicht als xsd:date, "
                "xsd:dateTime, xsd:gYear oder xsd:gYearMonth typisiert", v);
-    } else if (!xsd_valid(q->o.datatype, q->o.value)) {
+    } else {
       name = strrchr(q->o.datatype, '#') + 1;
       snprintf(en, sizeof(en), "date %s is not a valid xsd:%s", v, name);
       snprintf(de, sizeof(de), "Datum %s ist kein gültiges xsd:%s", v, name);
-    } else {
-      continue;
     }
     if ((rc = add(c, "check.date", HV_SEVERITY_VIOLATION, &q->s, q->p.value,
                   &q->o, en, de)) < 0)
