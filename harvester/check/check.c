@@ -722,7 +722,8 @@ static int check_contributor(checker *c, const node *ds)
   EACH(c, ds, i) {
     const hv_quad *q = &c->g->quads[i];
 
-    if (c->ix.pred[i] != PR_CONTRIBUTOR || seen_before(c, ds, i, PR_CONTRIBUTOR))
+    if (c->ix.pred[i] != PR_CONTRIBUTOR ||
+        seen_before(c, ds, i, PR_CONTRIBUTOR))
       continue;
     total++;
     listed += q->o.kind == HV_TERM_IRI &&
