@@ -7,18 +7,29 @@
  * The cardinalities come from the DCAT-AP 2.1.1 shapes that DCAT-AP.de
  * 2.0 builds on, its German additions and GovData's convention shapes;
  * the tables below carry them as data so that a missing property and a
- * repeated one are reported by the same code. Dataset graphs are small
- * (tens to hundreds of triples), so every lookup is a linear scan: an
- * index would cost more than it saves.
+ * repeated one are reported by the same code.
+ *
+ * Every harvested dataset is checked, so the check is on the harvest's
+ * hot path. Comparing subject and predicate IRIs as strings in every
+ * pass was most of its cost; instead each call first indexes the graph
+ * once (see qindex below): every triple gets the id of its predicate
+ * from the table of predicates the rules know, and the triples of each
+ * subject are chained together in graph order. A pass over one node then
+ * walks that node's few triples and compares small integers. The
+ * messages of the missing-property rules are string literals built by
+ * the rule tables, and the N-Triples form of a node is written once for
+ * all the findings about it.
  */
 #include "check/check.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "decode/page.h"
 #include "map/lexical.h"
 #include "map/lookup.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 
 /* A term longer than this is not quoted but reported as too big. */
@@ -34,79 +45,284 @@
 #define OWL "http://www.w3.org/2002/07/owl#"
 
 #define P_TYPE HV_RDF "type"
-#define P_TITLE HV_DCT "title"
-#define P_LICENSE HV_DCT "license"
-#define P_FORMAT HV_DCT "format"
-#define P_PUBLISHER HV_DCT "publisher"
-#define P_KEYWORD HV_DCAT "keyword"
-#define P_DIST HV_DCAT "distribution"
-#define P_ACCESS HV_DCAT "accessURL"
-#define P_CONTRIB HV_DCATDE "contributorID"
 #define C_DATASET HV_DCAT "Dataset"
 
 /* No finding when the property is missing. */
 #define NONE (-1)
 
+/* ------------------------------------------------------------------ */
+/* Predicates the rules know                                           */
+/* ------------------------------------------------------------------ */
+
+/* Every predicate a rule looks at has an id; all others share PR_OTHER. */
+enum {
+  PR_OTHER = 0,
+  PR_TITLE,
+  PR_DESCRIPTION,
+  PR_PUBLISHER,
+  PR_ISSUED,
+  PR_MODIFIED,
+  PR_IDENTIFIER,
+  PR_SPATIAL,
+  PR_TEMPORAL,
+  PR_ACCESS_RIGHTS,
+  PR_PERIODICITY,
+  PR_DCT_TYPE,
+  PR_LICENSE,
+  PR_FORMAT,
+  PR_RIGHTS,
+  PR_THEME,
+  PR_LANDING_PAGE,
+  PR_DISTRIBUTION,
+  PR_CONTACT_POINT,
+  PR_TEMPORAL_RES,
+  PR_SPATIAL_RES,
+  PR_GRANULARITY,
+  PR_BYTE_SIZE,
+  PR_MEDIA_TYPE,
+  PR_COMPRESS_FORMAT,
+  PR_PACKAGE_FORMAT,
+  PR_KEYWORD,
+  PR_ACCESS_URL,
+  PR_START_DATE,
+  PR_END_DATE,
+  PR_VERSION_INFO,
+  PR_QUALITY_PROCESS,
+  PR_CONTRIBUTOR,
+  PR_AVAILABILITY,
+  PR_CHECKSUM,
+  PR_STATUS,
+  PR_HAS_POLICY,
+  PR_NAME,
+  PR_COUNT
+};
+
+typedef struct pred_info {
+  const char *iri;
+  size_t len; /* strlen(iri), known at compile time */
+  int date;   /* 1: a date property (hv__lex_is_date_pred's list) */
+} pred_info;
+
+#define PRED(id, iri, date) [id] = {iri, sizeof(iri) - 1, date}
+
+static const pred_info preds[PR_COUNT] = {
+    [PR_OTHER] = {"", 0, 0},
+    PRED(PR_TITLE, HV_DCT "title", 0),
+    PRED(PR_DESCRIPTION, HV_DCT "description", 0),
+    PRED(PR_PUBLISHER, HV_DCT "publisher", 0),
+    PRED(PR_ISSUED, HV_DCT "issued", 1),
+    PRED(PR_MODIFIED, HV_DCT "modified", 1),
+    PRED(PR_IDENTIFIER, HV_DCT "identifier", 0),
+    PRED(PR_SPATIAL, HV_DCT "spatial", 0),
+    PRED(PR_TEMPORAL, HV_DCT "temporal", 0),
+    PRED(PR_ACCESS_RIGHTS, HV_DCT "accessRights", 0),
+    PRED(PR_PERIODICITY, HV_DCT "accrualPeriodicity", 0),
+    PRED(PR_DCT_TYPE, HV_DCT "type", 0),
+    PRED(PR_LICENSE, HV_DCT "license", 0),
+    PRED(PR_FORMAT, HV_DCT "format", 0),
+    PRED(PR_RIGHTS, HV_DCT "rights", 0),
+    PRED(PR_THEME, HV_DCAT "theme", 0),
+    PRED(PR_LANDING_PAGE, HV_DCAT "landingPage", 0),
+    PRED(PR_DISTRIBUTION, HV_DCAT "distribution", 0),
+    PRED(PR_CONTACT_POINT, HV_DCAT "contactPoint", 0),
+    PRED(PR_TEMPORAL_RES, HV_DCAT "temporalResolution", 0),
+    PRED(PR_SPATIAL_RES, HV_DCAT "spatialResolutionInMeters", 0),
+    PRED(PR_GRANULARITY, HV_DCAT "granularity", 0),
+    PRED(PR_BYTE_SIZE, HV_DCAT "byteSize", 0),
+    PRED(PR_MEDIA_TYPE, HV_DCAT "mediaType", 0),
+    PRED(PR_COMPRESS_FORMAT, HV_DCAT "compressFormat", 0),
+    PRED(PR_PACKAGE_FORMAT, HV_DCAT "packageFormat", 0),
+    PRED(PR_KEYWORD, HV_DCAT "keyword", 0),
+    PRED(PR_ACCESS_URL, HV_DCAT "accessURL", 0),
+    PRED(PR_START_DATE, HV_DCAT "startDate", 1),
+    PRED(PR_END_DATE, HV_DCAT "endDate", 1),
+    PRED(PR_VERSION_INFO, OWL "versionInfo", 0),
+    PRED(PR_QUALITY_PROCESS, HV_DCATDE "qualityProcessURI", 0),
+    PRED(PR_CONTRIBUTOR, HV_DCATDE "contributorID", 0),
+    PRED(PR_AVAILABILITY, DCATAP "availability", 0),
+    PRED(PR_CHECKSUM, SPDX "checksum", 0),
+    PRED(PR_STATUS, ADMS "status", 0),
+    PRED(PR_HAS_POLICY, ODRL "hasPolicy", 0),
+    PRED(PR_NAME, FOAF "name", 0),
+};
+
+/*
+ * Predicate ids are found through a small hash table on the length and
+ * the last bytes of the IRI (known IRIs of one namespace differ near the
+ * end), so an unknown predicate usually costs a strlen and one probe and
+ * a known one a single memcmp. The table is built from preds[] on each
+ * thread's first use; being thread-local, it needs no lock and checking
+ * stays free of shared mutable state.
+ */
+#define PRED_SLOTS 128
+
+static _Thread_local unsigned char pred_slots[PRED_SLOTS]; /* PR_* or 0 */
+static _Thread_local int pred_slots_ready;
+
+static size_t pred_hash(const char *iri, size_t n)
+{
+  const unsigned char *u = (const unsigned char *)iri;
+
+  return (n * 31 + (size_t)u[n - 1] * 7 + (size_t)u[n - 2] * 3 +
+          (size_t)u[n - 4]) & (PRED_SLOTS - 1);
+}
+
+static void pred_slots_build(void)
+{
+  size_t i, h;
+
+  memset(pred_slots, 0, sizeof(pred_slots));
+  for (i = 1; i < PR_COUNT; i++) {
+    h = pred_hash(preds[i].iri, preds[i].len);
+    while (pred_slots[h])
+      h = (h + 1) & (PRED_SLOTS - 1);
+    pred_slots[h] = (unsigned char)i;
+  }
+  pred_slots_ready = 1;
+}
+
+/* The id of a predicate IRI: PR_OTHER unless it is one of preds[]. */
+static unsigned char pred_id(const char *iri)
+{
+  size_t n = strlen(iri), h;
+  unsigned char id;
+
+  /* Every known IRI is longer than this; shorter ones cannot be hashed. */
+  if (n < 8)
+    return PR_OTHER;
+  if (!pred_slots_ready)
+    pred_slots_build();
+  for (h = pred_hash(iri, n); (id = pred_slots[h]) != 0;
+       h = (h + 1) & (PRED_SLOTS - 1))
+    if (preds[id].len == n && memcmp(preds[id].iri, iri, n) == 0)
+      return id;
+  return PR_OTHER;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rule tables                                                         */
+/* ------------------------------------------------------------------ */
+
 /* One property of a class: what its absence costs, and whether it may
  * appear more than once. */
 typedef struct prop_rule {
-  const char *pred;
+  int pred;           /* PR_* id */
   const char *name;   /* prefixed name for messages */
   int missing;        /* hv_severity when absent, or NONE */
   int once;           /* 1: at most one value */
-  const char *source; /* where the rule comes from, for the message */
+  const char *miss_en; /* messages when absent (missing != NONE) */
+  const char *miss_de;
 } prop_rule;
 
 #define AP "DCAT-AP.de"
 #define GD "GovData"
 
+#define DS_EN "dataset"
+#define DS_DE "Datensatz"
+#define DIST_EN "distribution"
+#define DIST_DE "Distribution"
+
+/* A property the source requires: a violation when absent. The
+ * messages are literals, as every part of them is known here. */
+#define REQUIRED(kind, pr, name, once, src)                                 \
+  {pr, name, HV_SEVERITY_VIOLATION, once,                                  \
+   kind##_EN " has no " name ", which " src " requires",                   \
+   kind##_DE " hat kein " name ", das " src " vorschreibt"}
+/* A property the source recommends: sev (warning or info) when absent. */
+#define RECOMMENDED(kind, pr, name, sev, once, src)                         \
+  {pr, name, sev, once, kind##_EN " has no " name ", which " src           \
+                        " recommends",                                     \
+   kind##_DE " hat kein " name ", das " src " empfiehlt"}
+/* A property with an upper bound of one and no rule when absent. */
+#define AT_MOST_ONE(pr, name) {pr, name, NONE, 1, NULL, NULL}
+
 static const prop_rule dataset_rules[] = {
-    {HV_DCT "title", "dct:title", HV_SEVERITY_VIOLATION, 0, AP},
-    {HV_DCT "description", "dct:description", HV_SEVERITY_VIOLATION, 0, AP},
+    REQUIRED(DS, PR_TITLE, "dct:title", 0, AP),
+    REQUIRED(DS, PR_DESCRIPTION, "dct:description", 0, AP),
     /* Missing publisher and keyword have rules of their own. */
-    {P_PUBLISHER, "dct:publisher", NONE, 1, AP},
-    {HV_DCAT "theme", "dcat:theme", HV_SEVERITY_WARNING, 0, GD},
-    {HV_DCAT "landingPage", "dcat:landingPage", HV_SEVERITY_WARNING, 0, GD},
-    {HV_DCT "issued", "dct:issued", HV_SEVERITY_WARNING, 1, GD},
-    {HV_DCT "modified", "dct:modified", HV_SEVERITY_INFO, 1, GD},
-    {HV_DCT "identifier", "dct:identifier", HV_SEVERITY_INFO, 0, GD},
-    {P_DIST, "dcat:distribution", HV_SEVERITY_INFO, 0, GD},
-    {HV_DCAT "contactPoint", "dcat:contactPoint", HV_SEVERITY_INFO, 0, AP},
-    {HV_DCT "spatial", "dct:spatial", HV_SEVERITY_INFO, 0, AP},
-    {HV_DCT "temporal", "dct:temporal", HV_SEVERITY_INFO, 0, AP},
-    {HV_DCT "accessRights", "dct:accessRights", NONE, 1, AP},
-    {HV_DCT "accrualPeriodicity", "dct:accrualPeriodicity", NONE, 1, AP},
-    {OWL "versionInfo", "owl:versionInfo", NONE, 1, AP},
-    {HV_DCT "type", "dct:type", NONE, 1, AP},
-    {HV_DCAT "temporalResolution", "dcat:temporalResolution", NONE, 1, AP},
-    {HV_DCAT "spatialResolutionInMeters", "dcat:spatialResolutionInMeters",
-     NONE, 1, AP},
-    {HV_DCATDE "qualityProcessURI", "dcatde:qualityProcessURI", NONE, 1, AP},
-    {HV_DCAT "granularity", "dcat:granularity", NONE, 1, AP},
-    {DCATAP "availability", "dcatap:availability", NONE, 1, AP},
+    AT_MOST_ONE(PR_PUBLISHER, "dct:publisher"),
+    RECOMMENDED(DS, PR_THEME, "dcat:theme", HV_SEVERITY_WARNING, 0, GD),
+    RECOMMENDED(DS, PR_LANDING_PAGE, "dcat:landingPage", HV_SEVERITY_WARNING,
+                0, GD),
+    RECOMMENDED(DS, PR_ISSUED, "dct:issued", HV_SEVERITY_WARNING, 1, GD),
+    RECOMMENDED(DS, PR_MODIFIED, "dct:modified", HV_SEVERITY_INFO, 1, GD),
+    RECOMMENDED(DS, PR_IDENTIFIER, "dct:identifier", HV_SEVERITY_INFO, 0, GD),
+    RECOMMENDED(DS, PR_DISTRIBUTION, "dcat:distribution", HV_SEVERITY_INFO, 0,
+                GD),
+    RECOMMENDED(DS, PR_CONTACT_POINT, "dcat:contactPoint", HV_SEVERITY_INFO,
+                0, AP),
+    RECOMMENDED(DS, PR_SPATIAL, "dct:spatial", HV_SEVERITY_INFO, 0, AP),
+    RECOMMENDED(DS, PR_TEMPORAL, "dct:temporal", HV_SEVERITY_INFO, 0, AP),
+    AT_MOST_ONE(PR_ACCESS_RIGHTS, "dct:accessRights"),
+    AT_MOST_ONE(PR_PERIODICITY, "dct:accrualPeriodicity"),
+    AT_MOST_ONE(PR_VERSION_INFO, "owl:versionInfo"),
+    AT_MOST_ONE(PR_DCT_TYPE, "dct:type"),
+    AT_MOST_ONE(PR_TEMPORAL_RES, "dcat:temporalResolution"),
+    AT_MOST_ONE(PR_SPATIAL_RES, "dcat:spatialResolutionInMeters"),
+    AT_MOST_ONE(PR_QUALITY_PROCESS, "dcatde:qualityProcessURI"),
+    AT_MOST_ONE(PR_GRANULARITY, "dcat:granularity"),
+    AT_MOST_ONE(PR_AVAILABILITY, "dcatap:availability"),
 };
 
 static const prop_rule distribution_rules[] = {
     /* Missing accessURL and licence have rules of their own. */
-    {P_LICENSE, "dct:license", NONE, 1, AP},
-    {P_FORMAT, "dct:format", HV_SEVERITY_INFO, 1, AP},
-    {HV_DCT "title", "dct:title", HV_SEVERITY_WARNING, 0, GD},
-    {HV_DCT "description", "dct:description", HV_SEVERITY_INFO, 0, AP},
-    {HV_DCT "issued", "dct:issued", NONE, 1, AP},
-    {HV_DCT "modified", "dct:modified", NONE, 1, AP},
-    {HV_DCT "rights", "dct:rights", NONE, 1, AP},
-    {SPDX "checksum", "spdx:checksum", NONE, 1, AP},
-    {ADMS "status", "adms:status", NONE, 1, AP},
-    {HV_DCAT "byteSize", "dcat:byteSize", NONE, 1, AP},
-    {HV_DCAT "mediaType", "dcat:mediaType", NONE, 1, AP},
-    {ODRL "hasPolicy", "odrl:hasPolicy", NONE, 1, AP},
-    {HV_DCAT "compressFormat", "dcat:compressFormat", NONE, 1, AP},
-    {HV_DCAT "packageFormat", "dcat:packageFormat", NONE, 1, AP},
-    {DCATAP "availability", "dcatap:availability", NONE, 1, AP},
-    {HV_DCAT "temporalResolution", "dcat:temporalResolution", NONE, 1, AP},
-    {HV_DCAT "spatialResolutionInMeters", "dcat:spatialResolutionInMeters",
-     NONE, 1, AP},
+    AT_MOST_ONE(PR_LICENSE, "dct:license"),
+    RECOMMENDED(DIST, PR_FORMAT, "dct:format", HV_SEVERITY_INFO, 1, AP),
+    RECOMMENDED(DIST, PR_TITLE, "dct:title", HV_SEVERITY_WARNING, 0, GD),
+    RECOMMENDED(DIST, PR_DESCRIPTION, "dct:description", HV_SEVERITY_INFO, 0,
+                AP),
+    AT_MOST_ONE(PR_ISSUED, "dct:issued"),
+    AT_MOST_ONE(PR_MODIFIED, "dct:modified"),
+    AT_MOST_ONE(PR_RIGHTS, "dct:rights"),
+    AT_MOST_ONE(PR_CHECKSUM, "spdx:checksum"),
+    AT_MOST_ONE(PR_STATUS, "adms:status"),
+    AT_MOST_ONE(PR_BYTE_SIZE, "dcat:byteSize"),
+    AT_MOST_ONE(PR_MEDIA_TYPE, "dcat:mediaType"),
+    AT_MOST_ONE(PR_HAS_POLICY, "odrl:hasPolicy"),
+    AT_MOST_ONE(PR_COMPRESS_FORMAT, "dcat:compressFormat"),
+    AT_MOST_ONE(PR_PACKAGE_FORMAT, "dcat:packageFormat"),
+    AT_MOST_ONE(PR_AVAILABILITY, "dcatap:availability"),
+    AT_MOST_ONE(PR_TEMPORAL_RES, "dcat:temporalResolution"),
+    AT_MOST_ONE(PR_SPATIAL_RES, "dcat:spatialResolutionInMeters"),
 };
+
+/* ------------------------------------------------------------------ */
+/* The index                                                           */
+/* ------------------------------------------------------------------ */
+
+/* End of a chain; no such quad. */
+#define NIL ((size_t)-1)
+/* Graphs up to this many triples are indexed on the stack; a dataset
+ * has tens of them. Larger graphs take one heap block. */
+#define IDX_STACK 128
+
+/*
+ * The triples of each distinct subject, chained in graph order, and the
+ * predicate id of every triple. Subjects are told apart by an open
+ * addressing hash table on their terms, at most half full, so building
+ * costs one hash per run of triples with the same subject and finding a
+ * node one hash; two subjects are the same node exactly when
+ * hv_term_equal says so, whether or not they share storage.
+ */
+typedef struct qindex {
+  size_t *next;        /* per quad: next quad with an equal subject, or NIL */
+  size_t *first;       /* per subject id: its first quad */
+  size_t *slot;        /* subject id + 1 per hash slot, 0 when empty */
+  size_t mask;         /* slots - 1; slots is a power of two */
+  unsigned char *pred; /* per quad: PR_* id of its predicate */
+  unsigned char *lead; /* per quad: 1 if the first with its subject */
+  void *heap;          /* the arrays, for graphs above IDX_STACK */
+  struct {
+    size_t next[IDX_STACK], first[IDX_STACK], slot[2 * IDX_STACK];
+    unsigned char pred[IDX_STACK], lead[IDX_STACK];
+  } stack;
+} qindex;
+
+/* One node being checked: its term and its first triple (or NIL). */
+typedef struct node {
+  const hv_term *t;
+  size_t first;
+} node;
 
 typedef struct checker {
   const hv_profile *p;
@@ -115,29 +331,137 @@ typedef struct checker {
   hv_error *err;
   hv_buf nt_s; /* finding scratch: subject and value */
   hv_buf nt_v;
-  const char *kind_en; /* "dataset" or "distribution" */
+  const hv_term *nt_s_of; /* the term whose N-Triples nt_s holds, or NULL */
+  const char *kind_en;    /* "dataset" or "distribution" */
   const char *kind_de;
+  qindex ix;
 } checker;
+
+/*
+ * A hash of the kind and the whole value, eight bytes at a time (IRIs of
+ * one dataset share long prefixes, so every byte counts, and a byte-wise
+ * hash would cost several times more). Equal terms hash alike; datatype
+ * and language are left to same_term, as subjects rarely have any.
+ */
+static size_t term_hash(const hv_term *t)
+{
+  const char *v = t->value ? t->value : "";
+  size_t n = strlen(v), i;
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n << 8) ^
+               (uint64_t)t->kind;
+  uint64_t w;
+
+  for (i = 0; i + 8 <= n; i += 8) {
+    memcpy(&w, v + i, 8);
+    h = (h ^ w) * 0x100000001b3ULL;
+    h ^= h >> 29;
+  }
+  w = 0;
+  memcpy(&w, v + i, n - i);
+  h = (h ^ w) * 0x100000001b3ULL;
+  h ^= h >> 32;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 29;
+  return (size_t)h;
+}
+
+/* hv_term_equal, with the usual case of two plain IRIs or blank nodes
+ * (no datatype, no language) compared here directly. */
+static int same_term(const hv_term *a, const hv_term *b)
+{
+  if (a->datatype || a->lang || b->datatype || b->lang || !a->value ||
+      !b->value)
+    return hv_term_equal(a, b);
+  return a->kind == b->kind &&
+         (a->value == b->value || strcmp(a->value, b->value) == 0);
+}
+
+/* The hash slot of t: the one holding its subject id, or the empty one
+ * where it would go. */
+static size_t find_slot(const checker *c, const hv_term *t)
+{
+  const qindex *x = &c->ix;
+  size_t h = term_hash(t) & x->mask, v;
+
+  while ((v = x->slot[h]) != 0 &&
+         !same_term(&c->g->quads[x->first[v - 1]].s, t))
+    h = (h + 1) & x->mask;
+  return h;
+}
+
+/* Returns the node t: its first triple, NIL if it is no subject. */
+static node node_of(const checker *c, const hv_term *t)
+{
+  node n;
+  size_t v = c->ix.slot[find_slot(c, t)];
+
+  n.t = t;
+  n.first = v ? c->ix.first[v - 1] : NIL;
+  return n;
+}
+
+/*
+ * Builds the index. The quads are visited last to first so that pushing
+ * each onto the front of its subject's chain leaves every chain in graph
+ * order. Returns 0 or HV_ENOMEM.
+ */
+static int index_build(checker *c)
+{
+  qindex *x = &c->ix;
+  const hv_graph *g = c->g;
+  size_t n = g->len, slots = 2, i, nsub = 0, id = NIL;
+
+  while (slots < 2 * n)
+    slots <<= 1;
+  if (n <= IDX_STACK) {
+    x->next = x->stack.next;
+    x->first = x->stack.first;
+    x->slot = x->stack.slot;
+    x->pred = x->stack.pred;
+    x->lead = x->stack.lead;
+  } else {
+    /* At most 50 bytes per quad, well below the quads' own size, so the
+     * sum cannot overflow. */
+    size_t words = 2 * n + slots;
+
+    if (!(x->heap = hv_malloc(words * sizeof(size_t) + 2 * n)))
+      return hv_error_oom(c->err);
+    x->next = x->heap;
+    x->first = x->next + n;
+    x->slot = x->first + n;
+    x->pred = (unsigned char *)(x->slot + slots);
+    x->lead = x->pred + n;
+  }
+  x->mask = slots - 1;
+  memset(x->slot, 0, slots * sizeof(*x->slot));
+  for (i = n; i-- > 0;) {
+    const hv_term *s = &g->quads[i].s;
+
+    x->pred[i] = pred_id(g->quads[i].p.value);
+    x->lead[i] = 0;
+    /* Triples come in runs of one subject: try the previous one first. */
+    if (id == NIL || !same_term(&g->quads[x->first[id]].s, s)) {
+      size_t h = find_slot(c, s);
+
+      if (x->slot[h]) {
+        id = x->slot[h] - 1;
+      } else {
+        id = nsub++;
+        x->slot[h] = id + 1;
+        x->first[id] = NIL;
+      }
+    }
+    x->next[i] = x->first[id];
+    x->first[id] = i;
+  }
+  for (id = 0; id < nsub; id++)
+    x->lead[x->first[id]] = 1;
+  return 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
-
-static int is_pred(const hv_quad *q, const hv_term *s, const char *pred)
-{
-  return hv_term_equal(&q->s, s) && strcmp(q->p.value, pred) == 0;
-}
-
-/* Returns 1 if s has at least one triple in the graph. */
-static int described(const checker *c, const hv_term *s)
-{
-  size_t i;
-
-  for (i = 0; i < c->g->len; i++)
-    if (hv_term_equal(&c->g->quads[i].s, s))
-      return 1;
-  return 0;
-}
 
 /* Writes 'value' to dst, at most MSG_VALUE_MAX bytes of it, not cutting
  * a UTF-8 character in two. */
@@ -155,17 +479,26 @@ static void quote(char *dst, size_t cap, const char *s)
 }
 
 /* Records a finding about s and pred; value (may be NULL) becomes the
- * finding's old_value. */
+ * finding's old_value. The N-Triples form of s is kept for the next
+ * finding about the same term, as most findings are about the node being
+ * checked. */
 static int add(checker *c, const char *rule, hv_severity sev,
                const hv_term *s, const char *pred, const hv_term *value,
                const char *en, const char *de)
 {
-  int rc;
+  int rc = 0;
 
-  hv_buf_reset(&c->nt_s);
-  hv_buf_reset(&c->nt_v);
-  if ((rc = hv_term_write_nt(&c->nt_s, s)) < 0 ||
-      (value && (rc = hv_term_write_nt(&c->nt_v, value)) < 0))
+  if (s != c->nt_s_of) {
+    c->nt_s_of = NULL;
+    hv_buf_reset(&c->nt_s);
+    if ((rc = hv_term_write_nt(&c->nt_s, s)) == 0)
+      c->nt_s_of = s;
+  }
+  if (rc == 0 && value) {
+    hv_buf_reset(&c->nt_v);
+    rc = hv_term_write_nt(&c->nt_v, value);
+  }
+  if (rc < 0)
     return rc == HV_ENOMEM ? hv_error_oom(c->err)
                            : hv_error_set(c->err, rc, "check: term of %s "
                                           "too large to report", pred);
@@ -206,76 +539,45 @@ static int blank_text(const char *s)
   return 1;
 }
 
+/* Walks the triples of node n in graph order. */
+#define EACH(c, n, i) for ((i) = (n)->first; (i) != NIL; (i) = (c)->ix.next[i])
+
 /* ------------------------------------------------------------------ */
 /* Cardinalities                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Subjects with more triples than this are counted by a full scan for
- * each rule; no real dataset or distribution comes near it. */
-#define PROPS_MAX 256
-
-/* How many triples of the graph have subject s and predicate pred. */
-static size_t count_scan(const checker *c, const hv_term *s, const char *pred)
+/* Counts each known predicate on n in one walk, then applies the rules:
+ * a missing property and a repeated one, in the order of the table. */
+static int check_props(checker *c, const node *n, const prop_rule *rules,
+                       size_t n_rules)
 {
-  size_t i, n = 0;
-
-  for (i = 0; i < c->g->len; i++)
-    n += is_pred(&c->g->quads[i], s, pred);
-  return n;
-}
-
-/*
- * Counts each rule's predicate on s. The subject is compared once per
- * triple rather than once per triple and rule: with twenty rules for a
- * dataset and seventeen for each distribution, those comparisons were
- * most of the cost of checking a dataset.
- */
-static int check_props(checker *c, const hv_term *s, const prop_rule *rules,
-                       size_t n)
-{
-  const char *preds[PROPS_MAX];
+  size_t count[PR_COUNT];
   char en[256], de[256];
-  size_t i, j, k, n_preds = 0;
-  int rc, scan = 0;
+  size_t i, k;
+  int rc;
 
-  for (i = 0; i < c->g->len && !scan; i++) {
-    const hv_quad *q = &c->g->quads[i];
-
-    if (!hv_term_equal(&q->s, s))
-      continue;
-    if (n_preds == PROPS_MAX)
-      scan = 1;
-    else
-      preds[n_preds++] = q->p.value;
-  }
-  for (i = 0; i < n; i++) {
+  memset(count, 0, sizeof(count));
+  EACH(c, n, i)
+    count[c->ix.pred[i]]++;
+  for (i = 0; i < n_rules; i++) {
     const prop_rule *r = &rules[i];
+    const char *pred = preds[r->pred].iri;
 
-    if (scan) {
-      k = count_scan(c, s, r->pred);
-    } else {
-      for (j = 0, k = 0; j < n_preds; j++)
-        k += strcmp(preds[j], r->pred) == 0;
-    }
-    if (k == 0 && r->missing != NONE) {
-      int mand = r->missing == HV_SEVERITY_VIOLATION;
-
-      snprintf(en, sizeof(en), "%s has no %s, which %s %s", c->kind_en,
-               r->name, r->source, mand ? "requires" : "recommends");
-      snprintf(de, sizeof(de), "%s hat kein %s, das %s %s", c->kind_de,
-               r->name, r->source, mand ? "vorschreibt" : "empfiehlt");
-      if ((rc = add(c, mand ? "check.mandatory" : "check.recommended",
-                    (hv_severity)r->missing, s, r->pred, NULL, en, de)) < 0)
-        return rc;
-    }
+    k = count[r->pred];
+    if (k == 0 && r->missing != NONE &&
+        (rc = add(c, r->missing == HV_SEVERITY_VIOLATION ? "check.mandatory"
+                                                         : "check.recommended",
+                  (hv_severity)r->missing, n->t, pred, NULL, r->miss_en,
+                  r->miss_de)) < 0)
+      return rc;
     if (k > 1 && r->once) {
       /* Every upper bound comes from the DCAT-AP shapes. */
       snprintf(en, sizeof(en), "%s has %zu values of %s, %s allows one",
                c->kind_en, k, r->name, AP);
       snprintf(de, sizeof(de), "%s hat %zu Werte für %s, %s erlaubt einen",
                c->kind_de, k, r->name, AP);
-      if ((rc = add(c, "check.cardinality", HV_SEVERITY_VIOLATION, s,
-                    r->pred, NULL, en, de)) < 0)
+      if ((rc = add(c, "check.cardinality", HV_SEVERITY_VIOLATION, n->t, pred,
+                    NULL, en, de)) < 0)
         return rc;
     }
   }
@@ -293,25 +595,26 @@ static int check_props(checker *c, const hv_term *s, const prop_rule *rules,
  * are allowed by DCAT-AP, but GovData shows a single title, so the
  * operator is told (info) which languages were delivered.
  */
-static int check_titles(checker *c, const hv_term *s)
+static int check_titles(checker *c, const node *n)
 {
+  const char *p_title = preds[PR_TITLE].iri;
   char en[256], de[256], langs[160] = "", v[MSG_VALUE_MAX + 8];
-  size_t i, j, nlang = 0;
+  size_t i, j, nlang = 0, langs_len = 0, lang_len;
   int rc;
 
-  for (i = 0; i < c->g->len; i++) {
+  EACH(c, n, i) {
     const hv_quad *q = &c->g->quads[i];
     const char *lang;
     int dup = 0;
 
-    if (!is_pred(q, s, P_TITLE))
+    if (c->ix.pred[i] != PR_TITLE)
       continue;
     if (q->o.kind != HV_TERM_LITERAL) {
       snprintf(en, sizeof(en), "%s title is not a literal", c->kind_en);
       snprintf(de, sizeof(de), "Titel der %s ist kein Literal",
                strcmp(c->kind_en, "dataset") == 0 ? "Datensatzes"
                                                   : "Distribution");
-      if ((rc = add(c, "check.title", HV_SEVERITY_VIOLATION, s, P_TITLE,
+      if ((rc = add(c, "check.title", HV_SEVERITY_VIOLATION, n->t, p_title,
                     &q->o, en, de)) < 0)
         return rc;
       continue;
@@ -319,17 +622,18 @@ static int check_titles(checker *c, const hv_term *s)
     if (blank_text(q->o.value)) {
       snprintf(en, sizeof(en), "%s has an empty title", c->kind_en);
       snprintf(de, sizeof(de), "%s hat einen leeren Titel", c->kind_de);
-      if ((rc = add(c, "check.title", HV_SEVERITY_VIOLATION, s, P_TITLE,
+      if ((rc = add(c, "check.title", HV_SEVERITY_VIOLATION, n->t, p_title,
                     &q->o, en, de)) < 0)
         return rc;
       continue;
     }
     lang = q->o.lang ? q->o.lang : "";
-    for (j = 0; j < i; j++) {
+    /* Earlier titles of the same node; a node has few. */
+    for (j = n->first; j != i; j = c->ix.next[j]) {
       const hv_quad *e = &c->g->quads[j];
       const char *el;
 
-      if (!is_pred(e, s, P_TITLE) || e->o.kind != HV_TERM_LITERAL ||
+      if (c->ix.pred[j] != PR_TITLE || e->o.kind != HV_TERM_LITERAL ||
           blank_text(e->o.value))
         continue;
       el = e->o.lang ? e->o.lang : "";
@@ -351,22 +655,34 @@ static int check_titles(checker *c, const hv_term *s)
         snprintf(de, sizeof(de), "%s hat mehr als einen Titel ohne "
                  "Sprachangabe: %s", c->kind_de, v);
       }
-      if ((rc = add(c, "check.title", HV_SEVERITY_WARNING, s, P_TITLE, &q->o,
-                    en, de)) < 0)
+      if ((rc = add(c, "check.title", HV_SEVERITY_WARNING, n->t, p_title,
+                    &q->o, en, de)) < 0)
         return rc;
       continue;
     }
     nlang++;
-    if (strlen(langs) + strlen(lang) + 8 < sizeof(langs))
-      snprintf(langs + strlen(langs), sizeof(langs) - strlen(langs), "%s%s",
-               nlang > 1 ? ", " : "", *lang ? lang : "none");
+    /* The list is cut rather than the message; every title is checked,
+     * so this runs for every dataset and distribution. */
+    lang_len = strlen(lang);
+    if (langs_len + lang_len + 8 < sizeof(langs)) {
+      if (nlang > 1) {
+        memcpy(langs + langs_len, ", ", 2);
+        langs_len += 2;
+      }
+      if (!*lang) {
+        lang = "none";
+        lang_len = 4;
+      }
+      memcpy(langs + langs_len, lang, lang_len + 1);
+      langs_len += lang_len;
+    }
   }
   if (nlang > 1) {
     snprintf(en, sizeof(en), "%s has titles in %zu languages (%s); GovData "
              "shows one", c->kind_en, nlang, langs);
     snprintf(de, sizeof(de), "%s hat Titel in %zu Sprachen (%s); GovData "
              "zeigt einen an", c->kind_de, nlang, langs);
-    if ((rc = add(c, "check.title", HV_SEVERITY_INFO, s, P_TITLE, NULL, en,
+    if ((rc = add(c, "check.title", HV_SEVERITY_INFO, n->t, p_title, NULL, en,
                   de)) < 0)
       return rc;
   }
@@ -377,37 +693,46 @@ static int check_titles(checker *c, const hv_term *s)
 /* GovData conventions on the dataset                                  */
 /* ------------------------------------------------------------------ */
 
+/* Returns 1 if an earlier triple of n (before quad i, which is one of
+ * n's) has predicate id pr and the same object as quad i. */
+static int seen_before(const checker *c, const node *n, size_t i, int pr)
+{
+  size_t j;
+
+  for (j = n->first; j != i; j = c->ix.next[j])
+    if (c->ix.pred[j] == pr &&
+        hv_term_equal(&c->g->quads[j].o, &c->g->quads[i].o))
+      return 1;
+  return 0;
+}
+
 /*
  * Konvention 12/13: exactly one dcatde:contributorID from the dcat-ap.de
  * list. Values beside that one (an IRI outside the list, a literal) do not
  * break the rule, as GovData's dashboard counts only listed IDs, but they
  * are reported as warnings.
  */
-static int check_contributor(checker *c, const hv_term *ds)
+static int check_contributor(checker *c, const node *ds)
 {
+  const char *p_contrib = preds[PR_CONTRIBUTOR].iri;
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
-  size_t i, j, listed = 0, total = 0;
+  size_t i, listed = 0, total = 0;
   int rc;
 
-  for (i = 0; i < c->g->len; i++) {
+  EACH(c, ds, i) {
     const hv_quad *q = &c->g->quads[i];
-    int dup = 0;
 
-    if (!is_pred(q, ds, P_CONTRIB))
-      continue;
-    for (j = 0; j < i && !dup; j++)
-      dup = is_pred(&c->g->quads[j], ds, P_CONTRIB) &&
-            hv_term_equal(&c->g->quads[j].o, &q->o);
-    if (dup)
+    if (c->ix.pred[i] != PR_CONTRIBUTOR ||
+        seen_before(c, ds, i, PR_CONTRIBUTOR))
       continue;
     total++;
     listed += q->o.kind == HV_TERM_IRI &&
               hv_profile_is_contributor(c->p, q->o.value);
   }
   if (total == 0)
-    return add(c, "check.contributor", HV_SEVERITY_VIOLATION, ds, P_CONTRIB,
-               NULL, "dataset has no dcatde:contributorID; GovData expects "
-               "exactly one from the dcat-ap.de list",
+    return add(c, "check.contributor", HV_SEVERITY_VIOLATION, ds->t,
+               p_contrib, NULL, "dataset has no dcatde:contributorID; "
+               "GovData expects exactly one from the dcat-ap.de list",
                "Datensatz hat keine dcatde:contributorID; GovData erwartet "
                "genau eine aus der dcat-ap.de-Liste");
   if (listed > 1) {
@@ -416,23 +741,18 @@ static int check_contributor(checker *c, const hv_term *ds)
     snprintf(de, sizeof(de), "Datensatz hat %zu dcatde:contributorID-Werte "
              "aus der dcat-ap.de-Liste; GovData erwartet genau einen",
              listed);
-    if ((rc = add(c, "check.contributor", HV_SEVERITY_VIOLATION, ds,
-                  P_CONTRIB, NULL, en, de)) < 0)
+    if ((rc = add(c, "check.contributor", HV_SEVERITY_VIOLATION, ds->t,
+                  p_contrib, NULL, en, de)) < 0)
       return rc;
   }
-  for (i = 0; i < c->g->len; i++) {
+  EACH(c, ds, i) {
     const hv_quad *q = &c->g->quads[i];
     hv_severity sev = listed ? HV_SEVERITY_WARNING : HV_SEVERITY_VIOLATION;
-    int dup = 0;
 
-    if (!is_pred(q, ds, P_CONTRIB) ||
+    if (c->ix.pred[i] != PR_CONTRIBUTOR ||
         (q->o.kind == HV_TERM_IRI &&
-         hv_profile_is_contributor(c->p, q->o.value)))
-      continue;
-    for (j = 0; j < i && !dup; j++)
-      dup = is_pred(&c->g->quads[j], ds, P_CONTRIB) &&
-            hv_term_equal(&c->g->quads[j].o, &q->o);
-    if (dup)
+         hv_profile_is_contributor(c->p, q->o.value)) ||
+        seen_before(c, ds, i, PR_CONTRIBUTOR))
       continue;
     quote(v, sizeof(v), q->o.value);
     if (q->o.kind == HV_TERM_IRI) {
@@ -446,7 +766,7 @@ static int check_contributor(checker *c, const hv_term *ds)
       snprintf(de, sizeof(de), "dcatde:contributorID %s ist keine IRI aus "
                "der dcat-ap.de-Liste der Datenbereitsteller", v);
     }
-    if ((rc = add(c, "check.contributor", sev, ds, P_CONTRIB, &q->o, en,
+    if ((rc = add(c, "check.contributor", sev, ds->t, p_contrib, &q->o, en,
                   de)) < 0)
       return rc;
   }
@@ -454,39 +774,46 @@ static int check_contributor(checker *c, const hv_term *ds)
 }
 
 /* Konvention 36 and the DCAT-AP agent shape: a publisher, with a name. */
-static int check_publisher(checker *c, const hv_term *ds)
+static int check_publisher(checker *c, const node *ds)
 {
+  const char *p_pub = preds[PR_PUBLISHER].iri;
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
   size_t i, j, n = 0;
   int rc;
 
-  for (i = 0; i < c->g->len; i++) {
+  EACH(c, ds, i) {
     const hv_quad *q = &c->g->quads[i];
+    node pub;
     int named = 0;
 
-    if (!is_pred(q, ds, P_PUBLISHER))
+    if (c->ix.pred[i] != PR_PUBLISHER)
       continue;
     n++;
-    quote(v, sizeof(v), q->o.value);
     if (q->o.kind == HV_TERM_LITERAL) {
+      quote(v, sizeof(v), q->o.value);
       snprintf(en, sizeof(en), "dct:publisher %s is a literal, not an "
                "agent with a foaf:name", v);
       snprintf(de, sizeof(de), "dct:publisher %s ist ein Literal, keine "
                "Organisation mit foaf:name", v);
-      if ((rc = add(c, "check.publisher", HV_SEVERITY_VIOLATION, ds,
-                    P_PUBLISHER, &q->o, en, de)) < 0)
+      if ((rc = add(c, "check.publisher", HV_SEVERITY_VIOLATION, ds->t,
+                    p_pub, &q->o, en, de)) < 0)
         return rc;
       continue;
     }
-    for (j = 0; j < c->g->len && !named; j++) {
+    pub = node_of(c, &q->o);
+    EACH(c, &pub, j) {
       const hv_quad *e = &c->g->quads[j];
 
-      named = is_pred(e, &q->o, FOAF "name") &&
-              e->o.kind == HV_TERM_LITERAL && !blank_text(e->o.value);
+      if (c->ix.pred[j] == PR_NAME && e->o.kind == HV_TERM_LITERAL &&
+          !blank_text(e->o.value)) {
+        named = 1;
+        break;
+      }
     }
     if (named)
       continue;
-    if (q->o.kind == HV_TERM_IRI && !described(c, &q->o)) {
+    quote(v, sizeof(v), q->o.value);
+    if (q->o.kind == HV_TERM_IRI && pub.first == NIL) {
       snprintf(en, sizeof(en), "publisher %s is not described in the "
                "dataset, so it has no foaf:name", v);
       snprintf(de, sizeof(de), "Herausgeber %s wird im Datensatz nicht "
@@ -495,12 +822,12 @@ static int check_publisher(checker *c, const hv_term *ds)
       snprintf(en, sizeof(en), "publisher has no foaf:name");
       snprintf(de, sizeof(de), "Herausgeber hat keinen foaf:name");
     }
-    if ((rc = add(c, "check.publisher", HV_SEVERITY_VIOLATION, ds,
-                  P_PUBLISHER, &q->o, en, de)) < 0)
+    if ((rc = add(c, "check.publisher", HV_SEVERITY_VIOLATION, ds->t, p_pub,
+                  &q->o, en, de)) < 0)
       return rc;
   }
   if (n == 0)
-    return add(c, "check.publisher", HV_SEVERITY_VIOLATION, ds, P_PUBLISHER,
+    return add(c, "check.publisher", HV_SEVERITY_VIOLATION, ds->t, p_pub,
                NULL, "dataset has no dct:publisher, which GovData requires",
                "Datensatz hat keinen dct:publisher, den GovData "
                "vorschreibt");
@@ -509,26 +836,27 @@ static int check_publisher(checker *c, const hv_term *ds)
 
 /* At least one keyword, and keywords are text (the dashboard does not
  * count IRIs). */
-static int check_keywords(checker *c, const hv_term *ds)
+static int check_keywords(checker *c, const node *ds)
 {
+  const char *p_kw = preds[PR_KEYWORD].iri;
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
   size_t i, n = 0;
   int rc;
 
-  for (i = 0; i < c->g->len; i++) {
+  EACH(c, ds, i) {
     const hv_quad *q = &c->g->quads[i];
 
-    if (!is_pred(q, ds, P_KEYWORD))
+    if (c->ix.pred[i] != PR_KEYWORD)
       continue;
-    quote(v, sizeof(v), q->o.value);
     if (q->o.kind != HV_TERM_LITERAL) {
+      quote(v, sizeof(v), q->o.value);
       snprintf(en, sizeof(en), "keyword %s is an IRI, not a text", v);
       snprintf(de, sizeof(de), "Schlagwort %s ist eine IRI, kein Text", v);
-      if ((rc = add(c, "check.keyword", HV_SEVERITY_INFO, ds, P_KEYWORD,
+      if ((rc = add(c, "check.keyword", HV_SEVERITY_INFO, ds->t, p_kw,
                     &q->o, en, de)) < 0)
         return rc;
     } else if (blank_text(q->o.value)) {
-      if ((rc = add(c, "check.keyword", HV_SEVERITY_WARNING, ds, P_KEYWORD,
+      if ((rc = add(c, "check.keyword", HV_SEVERITY_WARNING, ds->t, p_kw,
                     &q->o, "keyword is empty", "Schlagwort ist leer")) < 0)
         return rc;
     } else {
@@ -536,7 +864,7 @@ static int check_keywords(checker *c, const hv_term *ds)
     }
   }
   if (n == 0)
-    return add(c, "check.keyword", HV_SEVERITY_WARNING, ds, P_KEYWORD, NULL,
+    return add(c, "check.keyword", HV_SEVERITY_WARNING, ds->t, p_kw, NULL,
                "dataset has no keyword, which GovData recommends",
                "Datensatz hat kein Schlagwort, das GovData empfiehlt");
   return 0;
@@ -548,92 +876,99 @@ static int check_keywords(checker *c, const hv_term *ds)
 
 /* Konvention 31: a licence from the list on every distribution. ds may
  * be NULL (a distribution checked on its own). */
-static int check_license(checker *c, const hv_term *dist, const hv_term *ds)
+static int check_license(checker *c, const node *dist, const node *ds)
 {
+  const char *p_lic = preds[PR_LICENSE].iri;
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
   size_t i;
   int rc, n = 0;
 
-  for (i = 0; i < c->g->len; i++) {
+  EACH(c, dist, i) {
     const hv_quad *q = &c->g->quads[i];
 
-    if (!is_pred(q, dist, P_LICENSE))
+    if (c->ix.pred[i] != PR_LICENSE)
       continue;
     n++;
-    quote(v, sizeof(v), q->o.value);
+    /* An open licence is a listed one: one lookup for the usual case. */
+    if (q->o.kind == HV_TERM_IRI &&
+        hv_profile_license_is_open(c->p, q->o.value))
+      continue;
     if (q->o.kind == HV_TERM_IRI && hv_profile_is_license(c->p, q->o.value)) {
-      if (hv_profile_license_is_open(c->p, q->o.value))
-        continue;
+      quote(v, sizeof(v), q->o.value);
       snprintf(en, sizeof(en), "licence %s is not an open licence", v);
       snprintf(de, sizeof(de), "Lizenz %s ist keine offene Lizenz", v);
-      if ((rc = add(c, "check.license", HV_SEVERITY_INFO, dist, P_LICENSE,
+      if ((rc = add(c, "check.license", HV_SEVERITY_INFO, dist->t, p_lic,
                     &q->o, en, de)) < 0)
         return rc;
       continue;
     }
+    quote(v, sizeof(v), q->o.value);
     snprintf(en, sizeof(en), "licence %s is not in the dcat-ap.de licence "
              "list", v);
     snprintf(de, sizeof(de), "Lizenz %s steht nicht in der "
              "dcat-ap.de-Lizenzliste", v);
-    if ((rc = add(c, "check.license", HV_SEVERITY_VIOLATION, dist, P_LICENSE,
+    if ((rc = add(c, "check.license", HV_SEVERITY_VIOLATION, dist->t, p_lic,
                   &q->o, en, de)) < 0)
       return rc;
   }
   if (n > 0)
     return 0;
-  for (i = 0; ds && i < c->g->len; i++) {
-    const hv_quad *q = &c->g->quads[i];
+  if (ds) {
+    EACH(c, ds, i) {
+      const hv_quad *q = &c->g->quads[i];
 
-    if (!is_pred(q, ds, P_LICENSE))
-      continue;
-    quote(v, sizeof(v), q->o.value);
-    snprintf(en, sizeof(en), "distribution has no dct:license; licence %s "
-             "is given on the dataset only", v);
-    snprintf(de, sizeof(de), "Distribution hat keine dct:license; die "
-             "Lizenz %s steht nur am Datensatz", v);
-    return add(c, "check.license", HV_SEVERITY_VIOLATION, dist, P_LICENSE,
-               &q->o, en, de);
+      if (c->ix.pred[i] != PR_LICENSE)
+        continue;
+      quote(v, sizeof(v), q->o.value);
+      snprintf(en, sizeof(en), "distribution has no dct:license; licence %s "
+               "is given on the dataset only", v);
+      snprintf(de, sizeof(de), "Distribution hat keine dct:license; die "
+               "Lizenz %s steht nur am Datensatz", v);
+      return add(c, "check.license", HV_SEVERITY_VIOLATION, dist->t, p_lic,
+                 &q->o, en, de);
+    }
   }
-  return add(c, "check.license", HV_SEVERITY_VIOLATION, dist, P_LICENSE,
+  return add(c, "check.license", HV_SEVERITY_VIOLATION, dist->t, p_lic,
              NULL, "distribution has no dct:license, which GovData requires",
              "Distribution hat keine dct:license, die GovData vorschreibt");
 }
 
 /* Konvention 32: a given format is from the EU file-type list. */
-static int check_format(checker *c, const hv_term *dist)
+static int check_format(checker *c, const node *dist)
 {
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
   size_t i;
   int rc;
 
-  for (i = 0; i < c->g->len; i++) {
+  EACH(c, dist, i) {
     const hv_quad *q = &c->g->quads[i];
 
-    if (!is_pred(q, dist, P_FORMAT) ||
+    if (c->ix.pred[i] != PR_FORMAT ||
         (q->o.kind == HV_TERM_IRI && hv_profile_is_filetype(c->p, q->o.value)))
       continue;
     quote(v, sizeof(v), q->o.value);
     snprintf(en, sizeof(en), "format %s is not in the EU file-type list", v);
     snprintf(de, sizeof(de), "Format %s steht nicht in der EU-Liste der "
              "Dateitypen", v);
-    if ((rc = add(c, "check.format", HV_SEVERITY_VIOLATION, dist, P_FORMAT,
-                  &q->o, en, de)) < 0)
+    if ((rc = add(c, "check.format", HV_SEVERITY_VIOLATION, dist->t,
+                  preds[PR_FORMAT].iri, &q->o, en, de)) < 0)
       return rc;
   }
   return 0;
 }
 
 /* DCAT-AP: every distribution has an accessURL, and it is an IRI. */
-static int check_access_url(checker *c, const hv_term *dist)
+static int check_access_url(checker *c, const node *dist)
 {
+  const char *p_access = preds[PR_ACCESS_URL].iri;
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
   size_t i, n = 0;
   int rc;
 
-  for (i = 0; i < c->g->len; i++) {
+  EACH(c, dist, i) {
     const hv_quad *q = &c->g->quads[i];
 
-    if (!is_pred(q, dist, P_ACCESS))
+    if (c->ix.pred[i] != PR_ACCESS_URL)
       continue;
     n++;
     if (q->o.kind == HV_TERM_IRI)
@@ -644,33 +979,35 @@ static int check_access_url(checker *c, const hv_term *dist)
     snprintf(de, sizeof(de), "dcat:accessURL %s ist %s, keine IRI", v,
              q->o.kind == HV_TERM_LITERAL ? "ein Literal"
                                           : "ein leerer Knoten");
-    if ((rc = add(c, "check.access-url", HV_SEVERITY_VIOLATION, dist,
-                  P_ACCESS, &q->o, en, de)) < 0)
+    if ((rc = add(c, "check.access-url", HV_SEVERITY_VIOLATION, dist->t,
+                  p_access, &q->o, en, de)) < 0)
       return rc;
   }
   if (n == 0)
-    return add(c, "check.access-url", HV_SEVERITY_VIOLATION, dist, P_ACCESS,
-               NULL, "distribution has no dcat:accessURL, which DCAT-AP.de "
-               "requires",
+    return add(c, "check.access-url", HV_SEVERITY_VIOLATION, dist->t,
+               p_access, NULL, "distribution has no dcat:accessURL, which "
+               "DCAT-AP.de requires",
                "Distribution hat keine dcat:accessURL, die DCAT-AP.de "
                "vorschreibt");
   return 0;
 }
 
-static int check_one_distribution(checker *c, const hv_term *dist,
-                                  const hv_term *ds)
+/* dist is one of ds's distributions, or ds is NULL. */
+static int check_one_distribution(checker *c, const hv_term *t,
+                                  const node *ds)
 {
+  node dist = node_of(c, t);
   int rc;
 
-  c->kind_en = "distribution";
-  c->kind_de = "Distribution";
-  if ((rc = check_props(c, dist, distribution_rules,
+  c->kind_en = DIST_EN;
+  c->kind_de = DIST_DE;
+  if ((rc = check_props(c, &dist, distribution_rules,
                         sizeof(distribution_rules) /
                             sizeof(distribution_rules[0]))) < 0 ||
-      (rc = check_titles(c, dist)) < 0 ||
-      (rc = check_access_url(c, dist)) < 0 ||
-      (rc = check_license(c, dist, ds)) < 0 ||
-      (rc = check_format(c, dist)) < 0)
+      (rc = check_titles(c, &dist)) < 0 ||
+      (rc = check_access_url(c, &dist)) < 0 ||
+      (rc = check_license(c, &dist, ds)) < 0 ||
+      (rc = check_format(c, &dist)) < 0)
     return rc;
   return 0;
 }
@@ -705,20 +1042,45 @@ static int year(const char **s)
   return 1;
 }
 
-static int xsd_valid(const char *dt, const char *s)
+/* The date datatypes the DCAT-AP date shape allows. */
+typedef enum date_type {
+  DT_NONE = 0, /* any other datatype, or none */
+  DT_DATE,
+  DT_DATE_TIME,
+  DT_YEAR,
+  DT_YEAR_MONTH
+} date_type;
+
+static date_type date_type_of(const char *dt)
+{
+  if (!dt)
+    return DT_NONE;
+  if (strcmp(dt, HV_XSD "date") == 0)
+    return DT_DATE;
+  if (strcmp(dt, HV_XSD "dateTime") == 0)
+    return DT_DATE_TIME;
+  if (strcmp(dt, HV_XSD "gYear") == 0)
+    return DT_YEAR;
+  if (strcmp(dt, HV_XSD "gYearMonth") == 0)
+    return DT_YEAR_MONTH;
+  return DT_NONE;
+}
+
+/* Returns 1 if s is a valid lexical form of type dt (not DT_NONE). */
+static int xsd_valid(date_type dt, const char *s)
 {
   static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   int mo, d, h, mi, sec;
   const char *p = s;
-  int is_dt = strcmp(dt, HV_XSD "dateTime") == 0;
+  int is_dt = dt == DT_DATE_TIME;
 
   if (!year(&p))
     return 0;
-  if (strcmp(dt, HV_XSD "gYear") == 0)
+  if (dt == DT_YEAR)
     return zone_end(p);
   if (*p++ != '-' || !hv__lex_digits(&p, 2, &mo) || mo < 1 || mo > 12)
     return 0;
-  if (strcmp(dt, HV_XSD "gYearMonth") == 0)
+  if (dt == DT_YEAR_MONTH)
     return zone_end(p);
   if (*p++ != '-' || !hv__lex_digits(&p, 2, &d) || d < 1 || d > mdays[mo - 1])
     return 0;
@@ -740,14 +1102,6 @@ static int xsd_valid(const char *dt, const char *s)
   return zone_end(p);
 }
 
-static int is_date_type(const char *dt)
-{
-  return dt && (strcmp(dt, HV_XSD "date") == 0 ||
-                strcmp(dt, HV_XSD "dateTime") == 0 ||
-                strcmp(dt, HV_XSD "gYear") == 0 ||
-                strcmp(dt, HV_XSD "gYearMonth") == 0);
-}
-
 /* The DCAT-AP date shape: typed xsd:date, dateTime, gYear or gYearMonth,
  * and then a valid lexical form of that type. */
 static int check_dates(checker *c)
@@ -759,24 +1113,27 @@ static int check_dates(checker *c)
   for (i = 0; i < c->g->len; i++) {
     const hv_quad *q = &c->g->quads[i];
     const char *name;
+    date_type dt;
 
-    if (!hv__lex_is_date_pred(q->p.value))
+    if (!preds[c->ix.pred[i]].date)
+      continue;
+    dt = q->o.kind == HV_TERM_LITERAL ? date_type_of(q->o.datatype) : DT_NONE;
+    /* Most dates are valid: quote the value only for a finding. */
+    if (dt != DT_NONE && xsd_valid(dt, q->o.value))
       continue;
     quote(v, sizeof(v), q->o.value);
     if (q->o.kind != HV_TERM_LITERAL) {
       snprintf(en, sizeof(en), "date %s is not a literal", v);
       snprintf(de, sizeof(de), "Datum %s ist kein Literal", v);
-    } else if (!is_date_type(q->o.datatype)) {
+    } else if (dt == DT_NONE) {
       snprintf(en, sizeof(en), "date %s is not typed xsd:date, xsd:dateTime, "
                "xsd:gYear or xsd:gYearMonth", v);
       snprintf(de, sizeof(de), "Datum %s ist nicht als xsd:date, "
                "xsd:dateTime, xsd:gYear oder xsd:gYearMonth typisiert", v);
-    } else if (!xsd_valid(q->o.datatype, q->o.value)) {
+    } else {
       name = strrchr(q->o.datatype, '#') + 1;
       snprintf(en, sizeof(en), "date %s is not a valid xsd:%s", v, name);
       snprintf(de, sizeof(de), "Datum %s ist kein gültiges xsd:%s", v, name);
-    } else {
-      continue;
     }
     if ((rc = add(c, "check.date", HV_SEVERITY_VIOLATION, &q->s, q->p.value,
                   &q->o, en, de)) < 0)
@@ -790,6 +1147,10 @@ static int is_absolute(const char *s)
 {
   const char *p = s;
 
+  /* Nearly every IRI in a harvest is http or https. */
+  if (s[0] == 'h' && s[1] == 't' && s[2] == 't' && s[3] == 'p' &&
+      (s[4] == ':' || (s[4] == 's' && s[5] == ':')))
+    return 1;
   if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
     return 0;
   for (p++; *p && *p != ':'; p++)
@@ -799,8 +1160,12 @@ static int is_absolute(const char *s)
   return *p == ':';
 }
 
-/* A relative IRI cannot be resolved by anyone downstream; each distinct
- * one is reported once, on the first triple it appears in. */
+/*
+ * A relative IRI cannot be resolved by anyone downstream; each distinct
+ * one is reported once, on the first triple it appears in. A subject is
+ * looked at only on the first triple of its node (on later ones it has
+ * been seen), and a predicate the rules know is absolute.
+ */
 static int check_iris(checker *c)
 {
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
@@ -811,22 +1176,22 @@ static int check_iris(checker *c)
     const hv_quad *q = &c->g->quads[i];
     const hv_term *ts[3];
 
-    ts[0] = &q->s;
-    ts[1] = &q->p;
+    ts[0] = c->ix.lead[i] ? &q->s : NULL;
+    ts[1] = c->ix.pred[i] == PR_OTHER ? &q->p : NULL;
     ts[2] = &q->o;
     for (k = 0; k < 3; k++) {
       const hv_term *t = ts[k];
       size_t j;
       int seen = 0;
 
-      if (t->kind != HV_TERM_IRI || is_absolute(t->value))
+      if (!t || t->kind != HV_TERM_IRI || is_absolute(t->value))
         continue;
       for (j = 0; j < i && !seen; j++)
         seen = hv_term_equal(&c->g->quads[j].s, t) ||
                hv_term_equal(&c->g->quads[j].p, t) ||
                hv_term_equal(&c->g->quads[j].o, t);
       for (j = 0; j < k && !seen; j++)
-        seen = hv_term_equal(ts[j], t);
+        seen = ts[j] && hv_term_equal(ts[j], t);
       if (seen)
         continue;
       quote(v, sizeof(v), t->value);
@@ -844,16 +1209,22 @@ static int check_iris(checker *c)
 /* Entry points                                                        */
 /* ------------------------------------------------------------------ */
 
-static void checker_init(checker *c, const hv_profile *p, const hv_graph *g,
-                         hv_findings *f, hv_error *err)
+/* Sets up c and indexes g; on failure c needs checker_done all the
+ * same. */
+static int checker_init(checker *c, const hv_profile *p, const hv_graph *g,
+                        hv_findings *f, hv_error *err)
 {
-  memset(c, 0, sizeof(*c));
   c->p = p;
   c->g = g;
   c->f = f;
   c->err = err;
+  c->nt_s_of = NULL;
+  c->kind_en = DS_EN;
+  c->kind_de = DS_DE;
+  c->ix.heap = NULL;
   hv_buf_init(&c->nt_s, TERM_MAX);
   hv_buf_init(&c->nt_v, TERM_MAX);
+  return index_build(c);
 }
 
 static int checker_done(checker *c, int rc, size_t start)
@@ -862,6 +1233,7 @@ static int checker_done(checker *c, int rc, size_t start)
     hv_findings_truncate(c->f, start);
   hv_buf_fini(&c->nt_s);
   hv_buf_fini(&c->nt_v);
+  hv_free(c->ix.heap);
   return rc;
 }
 
@@ -878,13 +1250,15 @@ int hv_check_dataset(const hv_profile *p, const hv_graph *mapped,
                      const char *dataset_iri, hv_findings *findings,
                      hv_error *err)
 {
-  size_t i, j, start = findings->len;
+  size_t i, start = findings->len;
   checker c;
-  hv_term ds;
-  int rc = 0;
+  hv_term ds_term;
+  node ds;
+  int rc;
 
-  checker_init(&c, p, mapped, findings, err);
-  if (!find_dataset(mapped, dataset_iri, &ds)) {
+  if ((rc = checker_init(&c, p, mapped, findings, err)) < 0)
+    goto cleanup;
+  if (!find_dataset(mapped, dataset_iri, &ds_term)) {
     rc = hv_findings_add(findings, "check.dataset", HV_SEVERITY_VIOLATION,
                          NULL, P_TYPE, NULL, NULL,
                          "graph has no node typed dcat:Dataset",
@@ -893,8 +1267,7 @@ int hv_check_dataset(const hv_profile *p, const hv_graph *mapped,
                          err);
     goto cleanup;
   }
-  c.kind_en = "dataset";
-  c.kind_de = "Datensatz";
+  ds = node_of(&c, &ds_term);
   if ((rc = check_props(&c, &ds, dataset_rules,
                         sizeof(dataset_rules) / sizeof(dataset_rules[0]))) <
           0 ||
@@ -903,16 +1276,13 @@ int hv_check_dataset(const hv_profile *p, const hv_graph *mapped,
       (rc = check_publisher(&c, &ds)) < 0 ||
       (rc = check_keywords(&c, &ds)) < 0)
     goto cleanup;
-  for (i = 0; i < mapped->len; i++) {
+  EACH(&c, &ds, i) {
     const hv_quad *q = &mapped->quads[i];
-    int dup = 0;
 
-    if (!is_pred(q, &ds, P_DIST) || q->o.kind == HV_TERM_LITERAL)
+    if (c.ix.pred[i] != PR_DISTRIBUTION || q->o.kind == HV_TERM_LITERAL ||
+        seen_before(&c, &ds, i, PR_DISTRIBUTION))
       continue;
-    for (j = 0; j < i && !dup; j++)
-      dup = is_pred(&mapped->quads[j], &ds, P_DIST) &&
-            hv_term_equal(&mapped->quads[j].o, &q->o);
-    if (!dup && (rc = check_one_distribution(&c, &q->o, &ds)) < 0)
+    if ((rc = check_one_distribution(&c, &q->o, &ds)) < 0)
       goto cleanup;
   }
   if ((rc = check_dates(&c)) < 0 || (rc = check_iris(&c)) < 0)
@@ -931,9 +1301,12 @@ int hv_check_distribution(const hv_profile *p, const hv_graph *mapped,
   hv_term dist;
   int rc;
 
-  checker_init(&c, p, mapped, findings, err);
+  if ((rc = checker_init(&c, p, mapped, findings, err)) < 0)
+    goto cleanup;
   node_term(&dist, distribution);
   rc = check_one_distribution(&c, &dist, NULL);
+
+cleanup:
   return checker_done(&c, rc, start);
 }
 

@@ -646,6 +646,273 @@ static void checking_survives_every_allocation_failure(void **state)
   hv_free(ttl);
 }
 
+/* ------------------------------------------------------------------ */
+/* The index: subjects by value, predicates by full IRI, large graphs  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Subjects are one node when their terms are equal, wherever their
+ * strings live, and two nodes when only the text is equal. The quads of
+ * an edited clean.ttl are re-added interleaved (no two neighbours share a
+ * subject), every other one with the dataset IRI pointing to the very
+ * string passed to the check, and a blank node whose label is the
+ * dataset's IRI gets a title: none of that may change the findings.
+ */
+static void subjects_compared_by_value_not_storage(void **state)
+{
+  static const edit e[] = {
+      {L_TITLE, ""}, {L_DESC, ""}, {L_ISSUED, ""},
+      {"  dct:title \"Baumkataster als CSV\" ;\n", ""},
+  };
+  static const want w[] = {
+      {"check.mandatory", V, S_DS, DCT "title", NULL, NULL},
+      {"check.mandatory", V, S_DS, DCT "description", NULL, NULL},
+      {"check.recommended", W, S_DS, DCT "issued", NULL, NULL},
+      {"check.recommended", W, S_DIST, DCT "title", NULL, NULL},
+  };
+  static const char ds_iri[] = DS;
+  hv_error err = HV_ERROR_INIT;
+  char *ttl = fixture(e, N(e));
+  hv_findings f;
+  hv_graph g0, g;
+  hv_quad q;
+  size_t i, lo, hi, shared = 0;
+
+  (void)state;
+  hv_test_parse_turtle(&g0, ttl);
+  hv_graph_init(&g);
+  for (i = 0, lo = 0, hi = g0.len; lo < hi; i++) {
+    q = i % 2 ? g0.quads[--hi] : g0.quads[lo++];
+    if (i % 4 == 0 && q.s.kind == HV_TERM_IRI &&
+        strcmp(q.s.value, ds_iri) == 0) {
+      q.s.value = ds_iri;
+      shared++;
+    }
+    HV_ASSERT_OK(hv_graph_add_owned(&g, &q, &err), &err);
+  }
+  assert_true(shared > 0);
+  memset(&q, 0, sizeof(q));
+  q.s.kind = HV_TERM_BLANK;
+  q.s.value = ds_iri;
+  q.p.kind = HV_TERM_IRI;
+  q.p.value = DCT "title";
+  q.o.kind = HV_TERM_LITERAL;
+  q.o.value = "Titel eines anderen Knotens";
+  HV_ASSERT_OK(hv_graph_add_owned(&g, &q, &err), &err);
+  hv_findings_init(&f);
+  HV_ASSERT_OK(hv_check_dataset(profile, &g, ds_iri, &f, &err), &err);
+  assert_findings(&f, w, N(w));
+  hv_findings_fini(&f);
+  hv_graph_fini(&g);
+  hv_graph_fini(&g0);
+  hv_free(ttl);
+}
+
+/* Predicates that share a prefix, a length or the last bytes with one
+ * the rules know are other predicates: they neither count as the known
+ * one nor are checked as dates. */
+static void unknown_predicates_near_known_ones(void **state)
+{
+  static const edit e[] = {
+      {L_TITLE, "  dct:titleX \"Baumkataster Musterhausen\"@de ;\n"
+                "  <" DCT "tiTle> \"gleich lang\" ;\n"
+                "  <" DCT "titl> \"zu kurz\" ;\n"},
+      {L_ISSUED, "  dct:issuedX \"kaputt\" ; dct:issue \"kaputt\" ;\n"},
+      {"  dct:title \"Baumkataster als CSV\" ;\n",
+       "  dct:Title \"Baumkataster als CSV\" ;\n"},
+  };
+  static const want w[] = {
+      {"check.mandatory", V, S_DS, DCT "title", NULL,
+       "dataset has no dct:title, which DCAT-AP.de requires"},
+      {"check.recommended", W, S_DS, DCT "issued", NULL,
+       "dataset has no dct:issued, which GovData recommends"},
+      {"check.recommended", W, S_DIST, DCT "title", NULL,
+       "distribution has no dct:title, which GovData recommends"},
+  };
+  hv_error err = HV_ERROR_INIT;
+  char *ttl = fixture(e, N(e));
+  hv_findings f;
+  hv_graph g;
+
+  (void)state;
+  hv_test_parse_turtle(&g, ttl);
+  hv_findings_init(&f);
+  HV_ASSERT_OK(hv_check_dataset(profile, &g, DS, &f, &err), &err);
+  assert_findings(&f, w, N(w));
+  /* The messages of missing properties, in German too. */
+  assert_string_equal(f.items[0].message_de,
+                      "Datensatz hat kein dct:title, das DCAT-AP.de "
+                      "vorschreibt");
+  assert_string_equal(f.items[2].message_de,
+                      "Distribution hat kein dct:title, das GovData "
+                      "empfiehlt");
+  hv_findings_fini(&f);
+  hv_graph_fini(&g);
+  hv_free(ttl);
+}
+
+/* Two blank-node distributions: one described (without licence and
+ * description), one not described at all. Each gets its own findings,
+ * named by its own label. */
+static void blank_node_distributions(void **state)
+{
+  static const edit e[] = {
+      {"  dcat:distribution <" DIST "> .\n",
+       "  dcat:distribution _:verteilung , _:leer .\n"},
+      {"<" DIST "> a dcat:Distribution ;\n",
+       "_:verteilung a dcat:Distribution ;\n"},
+      {L_LIC, ""},
+      {"  dct:description \"Eine Zeile je Baum.\" ;\n", ""},
+  };
+  static const struct {
+    const char *rule;
+    hv_severity severity;
+    const char *predicate;
+    int node; /* 0: _:verteilung, 1: _:leer */
+  } w[] = {
+      {"check.recommended", I, DCT "description", 0},
+      {"check.license", V, DCT "license", 0},
+      {"check.recommended", I, DCT "format", 1},
+      {"check.recommended", W, DCT "title", 1},
+      {"check.recommended", I, DCT "description", 1},
+      {"check.access-url", V, DCAT "accessURL", 1},
+      {"check.license", V, DCT "license", 1},
+  };
+  hv_error err = HV_ERROR_INIT;
+  char *ttl = fixture(e, N(e));
+  char names[2][128];
+  hv_findings f;
+  hv_graph g;
+  size_t i, n = 0;
+
+  (void)state;
+  hv_test_parse_turtle(&g, ttl);
+  /* The parser's labels, in the order the dataset lists them. */
+  for (i = 0; i < g.len && n < 2; i++)
+    if (strcmp(g.quads[i].p.value, DCAT "distribution") == 0) {
+      assert_int_equal(g.quads[i].o.kind, HV_TERM_BLANK);
+      snprintf(names[n++], sizeof(names[0]), "_:%s", g.quads[i].o.value);
+    }
+  assert_int_equal(n, 2);
+  assert_string_not_equal(names[0], names[1]);
+  hv_findings_init(&f);
+  HV_ASSERT_OK(hv_check_dataset(profile, &g, DS, &f, &err), &err);
+  if (f.len != N(w))
+    fail_msg("%zu findings, expected %zu", f.len, N(w));
+  for (i = 0; i < N(w); i++) {
+    assert_string_equal(f.items[i].rule, w[i].rule);
+    assert_int_equal(f.items[i].severity, w[i].severity);
+    assert_string_equal(f.items[i].predicate, w[i].predicate);
+    assert_string_equal(f.items[i].subject, names[w[i].node]);
+    assert_null(f.items[i].old_value);
+  }
+  hv_findings_fini(&f);
+  /* The described one checked on its own: no dataset licence to fall
+   * back on, so the same two findings. */
+  hv_findings_init(&f);
+  HV_ASSERT_OK(hv_check_distribution(profile, &g, names[0], &f, &err), &err);
+  assert_int_equal(f.len, 2);
+  assert_string_equal(f.items[0].predicate, DCT "description");
+  assert_string_equal(f.items[1].rule, "check.license");
+  assert_string_equal(f.items[1].subject, names[0]);
+  hv_findings_fini(&f);
+  hv_graph_fini(&g);
+  hv_free(ttl);
+}
+
+/*
+ * A graph far larger than the index kept on the stack: 150 more
+ * distributions, every fifth without a description, and a second issued
+ * date and a second title given after all of them. Each distribution's
+ * findings name it and only it, in the dataset's order; an allocation
+ * failure (the index is on the heap now) leaves the findings as they
+ * were.
+ */
+#define N_PARTS 150
+#define PART "https://daten.musterhausen.de/teil/"
+
+static void graph_larger_than_the_stack_index(void **state)
+{
+  hv_buf b = HV_BUF_INIT(1 << 20);
+  char *clean = fixture(NULL, 0), *ttl;
+  char subj[N_PARTS][64];
+  want w[2 + N_PARTS];
+  hv_error err = HV_ERROR_INIT;
+  hv_findings f;
+  hv_graph g;
+  size_t i, n_w = 0;
+  long n;
+  int ok = 0;
+
+  (void)state;
+  assert_int_equal(hv_buf_addstr(&b, clean), 0);
+  memset(w, 0, sizeof(w));
+  w[n_w].rule = "check.cardinality";
+  w[n_w].severity = V;
+  w[n_w].subject = S_DS;
+  w[n_w++].predicate = DCT "issued";
+  for (i = 0; i < N_PARTS; i++) {
+    snprintf(subj[i], sizeof(subj[i]), "<" PART "%zu>", i);
+    assert_int_equal(
+        hv_buf_addf(&b, S_DS " dcat:distribution %s .\n%s dct:title "
+                    "\"Teil %zu\" ;\n%s  dcat:accessURL <" PART "%zu.csv> ;\n"
+                    "  dct:license <" LIC "dl-by-de/2.0> ;\n"
+                    "  dct:format <http://publications.europa.eu/resource/"
+                    "authority/file-type/CSV> .\n",
+                    subj[i], subj[i], i,
+                    i % 5 ? "  dct:description \"Ein Teil.\" ;\n" : "", i),
+        0);
+    if (i % 5 == 0) {
+      w[n_w].rule = "check.recommended";
+      w[n_w].severity = I;
+      w[n_w].subject = subj[i];
+      w[n_w++].predicate = DCT "description";
+    }
+    if (i == 0) {
+      w[n_w].rule = "check.title";
+      w[n_w].severity = W;
+      w[n_w].subject = subj[i];
+      w[n_w].predicate = DCT "title";
+      w[n_w++].old_value = "\"zweiter Titel\"";
+    }
+  }
+  assert_int_equal(hv_buf_addstr(&b, S_DS " dct:issued "
+                                 "\"2020-01-16\"^^xsd:date .\n<" PART
+                                 "0> dct:title \"zweiter Titel\" .\n"),
+                   0);
+  ttl = hv_buf_detach(&b, NULL);
+  hv_test_parse_turtle(&g, ttl);
+  assert_true(g.len > 5 * N_PARTS);
+  hv_findings_init(&f);
+  HV_ASSERT_OK(hv_check_dataset(profile, &g, DS, &f, &err), &err);
+  assert_findings(&f, w, n_w);
+  hv_findings_fini(&f);
+  for (n = 0; !ok; n++) {
+    int rc;
+
+    hv_findings_init(&f);
+    HV_ASSERT_OK(hv_findings_add(&f, "earlier", I, NULL, NULL, NULL, NULL,
+                                 "kept", "bleibt", &err),
+                 &err);
+    hv_alloc_fail_after(n);
+    rc = hv_check_dataset(profile, &g, DS, &f, &err);
+    hv_alloc_fail_reset();
+    if (rc == 0) {
+      ok = 1;
+      assert_int_equal(f.len, 1 + n_w);
+    } else {
+      assert_int_equal(rc, HV_ENOMEM);
+      assert_int_equal(f.len, 1);
+    }
+    hv_findings_fini(&f);
+  }
+  /* The index, then every finding and the scratch for its terms. */
+  assert_true(n > (long)n_w);
+  hv_graph_fini(&g);
+  hv_free(ttl);
+  hv_free(clean);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -666,6 +933,10 @@ int main(void)
       cmocka_unit_test(graph_without_dataset),
       cmocka_unit_test(standalone_distribution_and_counts),
       cmocka_unit_test(checking_survives_every_allocation_failure),
+      cmocka_unit_test(subjects_compared_by_value_not_storage),
+      cmocka_unit_test(unknown_predicates_near_known_ones),
+      cmocka_unit_test(blank_node_distributions),
+      cmocka_unit_test(graph_larger_than_the_stack_index),
   };
 
   hv_rdf_global_init();
