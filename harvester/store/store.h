@@ -435,7 +435,10 @@ struct hv_finding; /* map/map.h */
 /*
  * Writes the findings of datasets inside the caller's page transaction,
  * with its statements prepared once per harvest. Use it on the store's
- * thread only and close it before the store.
+ * thread only and close it before the store. It caches message ids and
+ * holds the connection's rollback hook to drop them when a transaction
+ * rolls back, so one connection has at most one writer open
+ * (hv_store_findings_open: HV_EEXISTS).
  */
 typedef struct hv_store_findings hv_store_findings;
 
