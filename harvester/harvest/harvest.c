@@ -381,7 +381,9 @@ static void apply_decoded(page_job *pj)
     const hv_dataset_graph *dg = &pj->page.datasets[i];
     const hashed_dataset *hd = &pj->hashed[i];
     hv_dataset_row d;
+    hv_dataset_assessment assessment;
     hv_change change;
+    int64_t dataset_id;
 
     if (hd->rc < 0) {
       hv_log_warn("source %s: page %s: dataset %s rejected: %s",
@@ -401,15 +403,20 @@ static void apply_decoded(page_job *pj)
     d.payload_zstd_len = hd->payload_len;
     d.distributions = hd->info.distributions;
     d.page_url = pj->url;
-    if (hv_store_dataset_upsert(store, job->src->id, job->report->run_id, &d,
-                                &change, &err) < 0)
+    /* A row written anew gets the findings of this assessment, its
+     * counts and state with the row's own write; an unchanged one keeps
+     * those of the assessment that wrote it. */
+    hv_store_findings_assess(hd->findings.items, hd->findings.len,
+                             hd->info.state, &assessment);
+    if (hv_store_dataset_upsert_assessed(store, job->src->id,
+                                         job->report->run_id, &d,
+                                         &assessment, &change, &dataset_id,
+                                         &err) < 0)
       goto fail;
-    /* A row written anew gets the findings of this assessment; an
-     * unchanged one keeps those of the assessment that wrote it. */
     if ((change == HV_CHANGE_NEW || change == HV_CHANGE_UPDATED) &&
-        hv_store_findings_put(job->h->findings, job->src->id, d.key,
+        hv_store_findings_set(job->h->findings, dataset_id, d.key,
                               hd->findings.items, hd->findings.len,
-                              hd->info.state, &err) < 0)
+                              &err) < 0)
       goto fail;
     /* No sink operation here: whether this copy is published is decided
      * by the resolve after the run, which queues the operations. */

@@ -160,9 +160,23 @@ cleanup:
   return rc;
 }
 
+/*
+ * Binds the assessment's counts and state to ?12..?14 of the insert or
+ * the rewrite; without one a new row gets none and a rewritten row keeps
+ * what it has (?11 of the rewrite).
+ */
+static int bind_assessment(sqlite3_stmt *st,
+                           const hv_dataset_assessment *a)
+{
+  return sqlite3_bind_int64(st, 12, a ? a->violations : 0) ||
+         sqlite3_bind_int64(st, 13, a ? a->warnings : 0) ||
+         hv__store_bind_text(st, 14, a ? a->report_state : NULL);
+}
+
 /* Writes every field of an existing row and makes it active again. */
 static int dataset_rewrite(hv_store *s, int64_t id, int64_t run_id,
-                           const hv_dataset_row *d, hv_error *err)
+                           const hv_dataset_row *d,
+                           const hv_dataset_assessment *a, hv_error *err)
 {
   sqlite3_stmt *st = NULL;
   int rc;
@@ -175,6 +189,7 @@ static int dataset_rewrite(hv_store *s, int64_t id, int64_t run_id,
       sqlite3_bind_int64(st, 7, (int64_t)d->distributions) ||
       hv__store_bind_text(st, 8, d->page_url) || sqlite3_bind_int64(st, 9, run_id) ||
       sqlite3_bind_int64(st, 10, (int64_t)time(NULL)) ||
+      sqlite3_bind_int(st, 11, a != NULL) || bind_assessment(st, a) ||
       sqlite3_step(st) != SQLITE_DONE) {
     rc = hv__store_fail(s, err, "update dataset '%s'", d->key);
     goto cleanup;
@@ -186,8 +201,11 @@ cleanup:
   return rc;
 }
 
+/* Inserts a new row; *id_out is its id. */
 static int dataset_insert(hv_store *s, int64_t source_id, int64_t run_id,
-                          const hv_dataset_row *d, hv_error *err)
+                          const hv_dataset_row *d,
+                          const hv_dataset_assessment *a, int64_t *id_out,
+                          hv_error *err)
 {
   sqlite3_stmt *st = NULL;
   int rc;
@@ -200,11 +218,12 @@ static int dataset_insert(hv_store *s, int64_t source_id, int64_t run_id,
       sqlite3_bind_int64(st, 8, (int64_t)d->distributions) ||
       hv__store_bind_text(st, 9, d->page_url) || sqlite3_bind_int64(st, 10, run_id) ||
       sqlite3_bind_int64(st, 11, (int64_t)time(NULL)) ||
-      sqlite3_step(st) != SQLITE_DONE) {
+      bind_assessment(st, a) || sqlite3_step(st) != SQLITE_DONE) {
     rc = hv__store_fail(s, err, "insert dataset '%s'", d->key);
     goto cleanup;
   }
-  rc = payload_put(s, sqlite3_last_insert_rowid(s->db), d, err);
+  *id_out = sqlite3_last_insert_rowid(s->db);
+  rc = payload_put(s, *id_out, d, err);
 
 cleanup:
   hv__store_stmt_done(st);
@@ -230,14 +249,26 @@ cleanup:
   return rc;
 }
 
-/*
- * One indexed lookup decides the change; then at most one write. The
- * payload, the large part of a row, is written only when the hash says
- * the content changed (or the row comes back from deletion).
- */
 int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
                             const hv_dataset_row *d, hv_change *out,
                             hv_error *err)
+{
+  return hv_store_dataset_upsert_assessed(s, source_id, run_id, d, NULL, out,
+                                          NULL, err);
+}
+
+/*
+ * One indexed lookup decides the change; then at most one write. The
+ * payload, the large part of a row, is written only when the hash says
+ * the content changed (or the row comes back from deletion). The
+ * assessment rides on that write, so that the findings writer needs no
+ * second lookup and no second update of the row.
+ */
+int hv_store_dataset_upsert_assessed(hv_store *s, int64_t source_id,
+                                     int64_t run_id, const hv_dataset_row *d,
+                                     const hv_dataset_assessment *a,
+                                     hv_change *out, int64_t *id_out,
+                                     hv_error *err)
 {
   sqlite3_stmt *st = NULL;
   int64_t id = 0, last_seen = 0;
@@ -279,17 +310,19 @@ int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
   st = NULL;
 
   if (!found) {
-    if ((rc = dataset_insert(s, source_id, run_id, d, err)) == 0)
+    if ((rc = dataset_insert(s, source_id, run_id, d, a, &id, err)) == 0)
       *out = HV_CHANGE_NEW;
   } else if (active && (last_seen == run_id || kept)) {
     *out = HV_CHANGE_REPEATED;
   } else if (!active || !same_hash) {
-    if ((rc = dataset_rewrite(s, id, run_id, d, err)) == 0)
+    if ((rc = dataset_rewrite(s, id, run_id, d, a, err)) == 0)
       *out = active ? HV_CHANGE_UPDATED : HV_CHANGE_NEW;
   } else {
     if ((rc = dataset_touch(s, id, run_id, d, moved, err)) == 0)
       *out = HV_CHANGE_UNCHANGED;
   }
+  if (rc == 0 && id_out)
+    *id_out = id;
 
 cleanup:
   hv__store_stmt_done(st);

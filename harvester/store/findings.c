@@ -4,14 +4,36 @@
  * report that aggregates them (see store.h).
  *
  * A harvest writes up to a few findings for each of 100 000 datasets in
- * its first run, so the writer keeps its four statements prepared for
- * the whole run instead of preparing them per dataset; it holds them
- * itself, apart from the store's statement cache, and is closed before
- * the store.
+ * its first run, so the writer keeps its statements prepared for the
+ * whole run instead of preparing them per dataset; it holds them itself,
+ * apart from the store's statement cache, and is closed before the
+ * store.
+ *
+ * A finding's English and German messages are stored once each in
+ * finding_message (see the migration) and an item carries the pair's id.
+ * There are a few dozen distinct pairs in a national harvest against
+ * half a million findings, so the writer keeps the ids it has seen in a
+ * small hash table: a hit costs no SQL at all, a miss one INSERT OR
+ * IGNORE and, when the pair was there already, one SELECT. The table is
+ * bounded; past its limit it is emptied and fills again from the store.
+ *
+ * Why the table is emptied on every rollback: a pair first seen in a
+ * page transaction is inserted in that transaction, and if the page
+ * fails and rolls back, its row is gone while the table would still
+ * hold its id, which the next page would then store (and the id would
+ * later be given to another pair). Inserting messages outside the page
+ * transaction is not possible on the one connection a writer shares with
+ * it, and rollbacks are rare (a failed page), so the writer registers a
+ * rollback hook on the connection that drops all cached ids; ids of
+ * committed rows stay valid, since message rows are never deleted. The
+ * hook also fires when SQLite rolls a transaction back by itself after
+ * an error. It makes the writer the one user of the connection's
+ * rollback hook: a second writer on the same connection is refused.
  */
 #include "store/store.h"
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +43,15 @@
 #include "util/buf.h"
 #include "util/log.h"
 
-enum { W_ID, W_DELETE, W_PUT, W_COUNTS, W_COUNT };
+enum {
+  W_ID,
+  W_DELETE,
+  W_PUT,
+  W_COUNTS,
+  W_MSG_ADD,
+  W_MSG_ID,
+  W_COUNT
+};
 
 static const char *const writer_sql[W_COUNT] = {
     [W_ID] = "SELECT id FROM dataset WHERE source_id = ?1 AND key = ?2",
@@ -30,39 +60,172 @@ static const char *const writer_sql[W_COUNT] = {
               " VALUES (?1, ?2)",
     [W_COUNTS] = "UPDATE dataset SET violations = ?2, warnings = ?3,"
                  " report_state = ?4 WHERE id = ?1",
+    [W_MSG_ADD] = "INSERT OR IGNORE INTO finding_message (en, de)"
+                  " VALUES (?1, ?2)",
+    [W_MSG_ID] = "SELECT id FROM finding_message WHERE en = ?1 AND de IS ?2",
 };
 
 /* A dataset's findings are a few kB of JSON; of a dataset with more
  * than this, the first findings that fit are stored. */
 #define FINDINGS_JSON_MAX (16u << 20)
 
+/* The message cache: open addressing in MSG_SLOTS slots, kept at most
+ * half full, and at most MSG_BYTES of message text; past either it is
+ * emptied. A harvest needs a few dozen. */
+#define MSG_SLOTS 1024u
+#define MSG_MAX (MSG_SLOTS / 2)
+#define MSG_BYTES (256u << 10)
+
+typedef struct msg_entry {
+  uint64_t hash;
+  int64_t id;     /* row id in finding_message */
+  char *en;       /* owned; NULL: free slot. de lives in the same block */
+  const char *de; /* NULL if the pair has no German text */
+} msg_entry;
+
 struct hv_store_findings {
   hv_store *store;
   sqlite3_stmt *st[W_COUNT];
-  hv_buf json; /* the JSON of the dataset being written, reused */
+  hv_buf json;       /* the JSON of the dataset being written, reused */
+  msg_entry *cache;  /* MSG_SLOTS slots */
+  size_t cached;     /* entries in cache */
+  size_t cached_len; /* bytes of text they hold */
+  int64_t *ids;      /* message id per item of the dataset being written */
+  size_t ids_cap;
+  int hooked;        /* the rollback hook is ours */
 };
 
-int hv_store_findings_open(hv_store_findings **out, hv_store *s,
-                           hv_error *err)
+static void cache_clear(hv_store_findings *w)
 {
-  hv_store_findings *w;
-  int i, rc = 0;
+  size_t i;
 
-  if (!(w = hv_calloc(1, sizeof(*w))))
-    return hv_error_oom(err);
-  w->store = s;
-  hv_buf_init(&w->json, FINDINGS_JSON_MAX);
-  for (i = 0; i < W_COUNT; i++) {
-    if (sqlite3_prepare_v3(s->db, writer_sql[i], -1,
-                           SQLITE_PREPARE_PERSISTENT, &w->st[i],
-                           NULL) != SQLITE_OK) {
-      rc = hv__store_fail(s, err, "prepare findings statement %d", i);
-      hv_store_findings_close(w);
-      return rc;
-    }
+  if (!w->cached)
+    return;
+  for (i = 0; i < MSG_SLOTS; i++) {
+    hv_free(w->cache[i].en);
+    w->cache[i].en = NULL;
   }
-  *out = w;
-  return 0;
+  w->cached = 0;
+  w->cached_len = 0;
+}
+
+/* Called by SQLite inside every rollback of the connection. */
+static void on_rollback(void *payload)
+{
+  cache_clear(payload);
+}
+
+/*
+ * FNV-1a over a string's length and at most its first and last 16
+ * bytes: every finding is looked up, and hashing whole sentences twice
+ * cost more than the rest of the lookup. Messages that agree in all of
+ * that only share a probe sequence; the comparison tells them apart.
+ */
+static uint64_t text_hash(uint64_t h, const char *s)
+{
+  size_t len = strlen(s), i;
+
+  h = (h ^ len) * 0x100000001b3u;
+  for (i = 0; i < len && i < 16; i++)
+    h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+  for (i = len > 32 ? len - 16 : i; i < len; i++)
+    h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+  return h;
+}
+
+static uint64_t pair_hash(const char *en, const char *de)
+{
+  uint64_t h = text_hash(0xcbf29ce484222325u, en);
+
+  return de ? text_hash(h, de) : h * 31u;
+}
+
+/* The slot holding (en, de), or else the free slot where it belongs. */
+static msg_entry *cache_slot(hv_store_findings *w, uint64_t hash,
+                             const char *en, const char *de)
+{
+  size_t i = (size_t)hash & (MSG_SLOTS - 1);
+
+  for (;; i = (i + 1) & (MSG_SLOTS - 1)) {
+    msg_entry *e = &w->cache[i];
+
+    if (!e->en)
+      return e;
+    if (e->hash == hash && strcmp(e->en, en) == 0 &&
+        (e->de == NULL) == (de == NULL) && (!de || strcmp(e->de, de) == 0))
+      return e;
+  }
+}
+
+/* Remembers id for (en, de). Running out of memory only costs the hit. */
+static void cache_add(hv_store_findings *w, uint64_t hash, const char *en,
+                      const char *de, int64_t id)
+{
+  size_t en_len = strlen(en) + 1, de_len = de ? strlen(de) + 1 : 0;
+  msg_entry *e;
+  char *block;
+
+  if (w->cached + 1 > MSG_MAX || w->cached_len + en_len + de_len > MSG_BYTES)
+    cache_clear(w);
+  if (en_len + de_len > MSG_BYTES || !(block = hv_malloc(en_len + de_len)))
+    return;
+  memcpy(block, en, en_len);
+  if (de)
+    memcpy(block + en_len, de, de_len);
+  e = cache_slot(w, hash, en, de);
+  e->hash = hash;
+  e->id = id;
+  e->en = block;
+  e->de = de ? block + en_len : NULL;
+  w->cached++;
+  w->cached_len += en_len + de_len;
+}
+
+/* Resets a statement after use, so that it holds no snapshot. */
+static void done(sqlite3_stmt *st)
+{
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+}
+
+/* Sets *out to the id of the message pair (en, de), storing it if new. */
+static int message_id(hv_store_findings *w, const char *en, const char *de,
+                      const char *key, int64_t *out, hv_error *err)
+{
+  uint64_t hash = pair_hash(en, de);
+  msg_entry *e = cache_slot(w, hash, en, de);
+  sqlite3_stmt *st;
+  int rc = 0;
+
+  if (e->en) {
+    *out = e->id;
+    return 0;
+  }
+  st = w->st[W_MSG_ADD];
+  if (hv__store_bind_text(st, 1, en) || hv__store_bind_text(st, 2, de) ||
+      sqlite3_step(st) != SQLITE_DONE) {
+    rc = hv__store_fail(w->store, err, "store a finding message of dataset "
+                        "'%s'", key);
+    goto cleanup;
+  }
+  if (sqlite3_changes(w->store->db) == 1) {
+    *out = sqlite3_last_insert_rowid(w->store->db);
+  } else {
+    done(st);
+    st = w->st[W_MSG_ID];
+    if (hv__store_bind_text(st, 1, en) || hv__store_bind_text(st, 2, de) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+      rc = hv__store_fail(w->store, err, "look up a finding message of "
+                          "dataset '%s'", key);
+      goto cleanup;
+    }
+    *out = sqlite3_column_int64(st, 0);
+  }
+  cache_add(w, hash, en, de, *out);
+
+cleanup:
+  done(st);
+  return rc;
 }
 
 void hv_store_findings_close(hv_store_findings *w)
@@ -71,17 +234,54 @@ void hv_store_findings_close(hv_store_findings *w)
 
   if (!w)
     return;
+  if (w->hooked)
+    sqlite3_rollback_hook(w->store->db, NULL, NULL);
   for (i = 0; i < W_COUNT; i++)
     sqlite3_finalize(w->st[i]);
   hv_buf_fini(&w->json);
+  cache_clear(w);
+  hv_free(w->cache);
+  hv_free(w->ids);
   hv_free(w);
 }
 
-/* Resets a statement after use, so that it holds no snapshot. */
-static void done(sqlite3_stmt *st)
+int hv_store_findings_open(hv_store_findings **out, hv_store *s,
+                           hv_error *err)
 {
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
+  hv_store_findings *w;
+  void *other;
+  int i, rc = 0;
+
+  if (!(w = hv_calloc(1, sizeof(*w))))
+    return hv_error_oom(err);
+  w->store = s;
+  hv_buf_init(&w->json, FINDINGS_JSON_MAX);
+  if (!(w->cache = hv_calloc(MSG_SLOTS, sizeof(*w->cache)))) {
+    rc = hv_error_oom(err);
+    goto cleanup;
+  }
+  for (i = 0; i < W_COUNT; i++) {
+    if (sqlite3_prepare_v3(s->db, writer_sql[i], -1,
+                           SQLITE_PREPARE_PERSISTENT, &w->st[i],
+                           NULL) != SQLITE_OK) {
+      rc = hv__store_fail(s, err, "prepare findings statement %d", i);
+      goto cleanup;
+    }
+  }
+  if ((other = sqlite3_rollback_hook(s->db, on_rollback, w)) != NULL) {
+    sqlite3_rollback_hook(s->db, on_rollback, other);
+    rc = hv_error_set(err, HV_EEXISTS,
+                      "store: a findings writer is open on this connection "
+                      "already");
+    goto cleanup;
+  }
+  w->hooked = 1;
+  *out = w;
+  w = NULL;
+
+cleanup:
+  hv_store_findings_close(w);
+  return rc;
 }
 
 /*
@@ -125,14 +325,47 @@ static int add_json_string(hv_buf *b, const char *s)
   return hv_buf_addc(b, '"');
 }
 
+/* Appends ,"<initial>", (the severity as the view expects it), id and
+ * a comma, without going through the formatter. */
+static int add_severity_and_id(hv_buf *b, hv_severity sev, int64_t id)
+{
+  char tmp[48];
+  size_t n = sizeof(tmp);
+  uint64_t v = (uint64_t)(id < 0 ? -id : id);
+  int rc;
+
+  switch (sev) {
+  case HV_SEVERITY_INFO: rc = hv_buf_addstr(b, ",\"i\","); break;
+  case HV_SEVERITY_WARNING: rc = hv_buf_addstr(b, ",\"w\","); break;
+  case HV_SEVERITY_VIOLATION: rc = hv_buf_addstr(b, ",\"v\","); break;
+  default:
+    /* Not one the view abbreviates: spelled out, it passes through. */
+    if ((rc = hv_buf_addc(b, ',')) < 0 ||
+        (rc = add_json_string(b, hv_severity_name(sev))) < 0)
+      return rc;
+    rc = hv_buf_addc(b, ',');
+  }
+  if (rc < 0)
+    return rc;
+  do {
+    tmp[--n] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  if (id < 0)
+    tmp[--n] = '-';
+  return hv_buf_add(b, tmp + n, sizeof(tmp) - n);
+}
+
 /*
  * Writes the findings into b as the JSON array the table holds (see the
- * migration): [rule, severity, subject, predicate, old, new, message,
- * de] each. Returns 0, HV_ENOMEM or HV_ETOOBIG.
+ * migrations): [rule, severity initial, message id, subject, predicate,
+ * old, new] each, without trailing nulls; ids[i] is item i's message id.
+ * Returns 0, HV_ENOMEM or HV_ETOOBIG.
  */
-static int items_json(hv_buf *b, const hv_finding *items, size_t n)
+static int items_json(hv_buf *b, const hv_finding *items,
+                      const int64_t *ids, size_t n)
 {
-  size_t i, k;
+  size_t i, k, last;
   int rc;
 
   hv_buf_reset(b);
@@ -140,21 +373,21 @@ static int items_json(hv_buf *b, const hv_finding *items, size_t n)
     return rc;
   for (i = 0; i < n; i++) {
     const hv_finding *f = &items[i];
-    const char *parts[8];
+    const char *tail[4];
 
-    parts[0] = f->rule;
-    parts[1] = hv_severity_name(f->severity);
-    parts[2] = f->subject;
-    parts[3] = f->predicate;
-    parts[4] = f->old_value;
-    parts[5] = f->new_value;
-    parts[6] = f->message ? f->message : "";
-    parts[7] = f->message_de;
-    if ((rc = hv_buf_addstr(b, i ? ",[" : "[")) < 0)
+    tail[0] = f->subject;
+    tail[1] = f->predicate;
+    tail[2] = f->old_value;
+    tail[3] = f->new_value;
+    for (last = 4; last > 0 && !tail[last - 1]; last--)
+      ;
+    if ((rc = hv_buf_addstr(b, i ? ",[" : "[")) < 0 ||
+        (rc = add_json_string(b, f->rule)) < 0 ||
+        (rc = add_severity_and_id(b, f->severity, ids[i])) < 0)
       return rc;
-    for (k = 0; k < 8; k++) {
-      if ((k && (rc = hv_buf_addc(b, ',')) < 0) ||
-          (rc = add_json_string(b, parts[k])) < 0)
+    for (k = 0; k < last; k++) {
+      if ((rc = hv_buf_addc(b, ',')) < 0 ||
+          (rc = add_json_string(b, tail[k])) < 0)
         return rc;
     }
     if ((rc = hv_buf_addc(b, ']')) < 0)
@@ -163,13 +396,91 @@ static int items_json(hv_buf *b, const hv_finding *items, size_t n)
   return hv_buf_addc(b, ']');
 }
 
+void hv_store_findings_assess(const struct hv_finding *items, size_t n,
+                              const char *report_state,
+                              hv_dataset_assessment *out)
+{
+  size_t i;
+
+  memset(out, 0, sizeof(*out));
+  for (i = 0; i < n; i++) {
+    if (items[i].severity == HV_SEVERITY_VIOLATION)
+      out->violations++;
+    else if (items[i].severity == HV_SEVERITY_WARNING)
+      out->warnings++;
+  }
+  out->report_state = report_state;
+}
+
+int hv_store_findings_set(hv_store_findings *w, int64_t dataset_id,
+                          const char *key, const struct hv_finding *items,
+                          size_t n, hv_error *err)
+{
+  sqlite3_stmt *st = NULL;
+  size_t i, kept = n;
+  int rc = 0;
+
+  /* No findings: no row, so that "has findings" is a plain EXISTS. */
+  if (n == 0) {
+    st = w->st[W_DELETE];
+    if (sqlite3_bind_int64(st, 1, dataset_id) ||
+        sqlite3_step(st) != SQLITE_DONE)
+      rc = hv__store_fail(w->store, err, "replace findings of dataset '%s'",
+                          key);
+    goto cleanup;
+  }
+  if (n > w->ids_cap) {
+    int64_t *ids;
+
+    if (n > SIZE_MAX / sizeof(*ids) ||
+        !(ids = hv_realloc(w->ids, n * sizeof(*ids)))) {
+      rc = hv_error_oom(err);
+      goto cleanup;
+    }
+    w->ids = ids;
+    w->ids_cap = n;
+  }
+  for (i = 0; i < n; i++) {
+    if ((rc = message_id(w, items[i].message ? items[i].message : "",
+                         items[i].message_de, key, &w->ids[i], err)) < 0)
+      goto cleanup;
+  }
+  /* A dataset with more findings than the cap keeps the first ones that
+   * fit (its counts on the row stay exact) rather than failing the page
+   * it came with. */
+  while ((rc = items_json(&w->json, items, w->ids, kept)) == HV_ETOOBIG &&
+         kept > 1)
+    kept /= 2;
+  if (rc < 0) {
+    rc = hv_error_set(err, rc, "store: findings of dataset '%s': %s", key,
+                      hv_strerror(rc));
+    goto cleanup;
+  }
+  if (kept < n)
+    hv_log_warn("store: dataset '%s' has %zu findings; the first %zu are "
+                "stored",
+                key, n, kept);
+  st = w->st[W_PUT];
+  if (sqlite3_bind_int64(st, 1, dataset_id) ||
+      sqlite3_bind_text(st, 2, w->json.ptr, (int)w->json.len,
+                        SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_step(st) != SQLITE_DONE)
+    rc = hv__store_fail(w->store, err, "store findings of dataset '%s'",
+                        key);
+
+cleanup:
+  if (st)
+    done(st);
+  return rc;
+}
+
 int hv_store_findings_put(hv_store_findings *w, int64_t source_id,
                           const char *key, const struct hv_finding *items,
                           size_t n, const char *report_state, hv_error *err)
 {
   sqlite3_stmt *st = w->st[W_ID];
-  int64_t id, violations = 0, warnings = 0;
-  size_t i;
+  hv_dataset_assessment a;
+  int64_t id;
   int rc = 0, step;
 
   if (sqlite3_bind_int64(st, 1, source_id) ||
@@ -191,59 +502,19 @@ int hv_store_findings_put(hv_store_findings *w, int64_t source_id,
   }
   id = sqlite3_column_int64(st, 0);
   done(st);
-  for (i = 0; i < n; i++) {
-    if (items[i].severity == HV_SEVERITY_VIOLATION)
-      violations++;
-    else if (items[i].severity == HV_SEVERITY_WARNING)
-      warnings++;
-  }
-  /* No findings: no row, so that "has findings" is a plain EXISTS. */
-  if (n == 0) {
-    st = w->st[W_DELETE];
-    if (sqlite3_bind_int64(st, 1, id) || sqlite3_step(st) != SQLITE_DONE) {
-      rc = hv__store_fail(w->store, err, "replace findings of dataset '%s'",
-                          key);
-      goto cleanup;
-    }
-  } else {
-    size_t kept = n;
-
-    /* A dataset with more findings than the cap keeps the first ones
-     * that fit (its counts above stay exact) rather than failing the
-     * page it came with. */
-    while ((rc = items_json(&w->json, items, kept)) == HV_ETOOBIG &&
-           kept > 1)
-      kept /= 2;
-    if (rc < 0) {
-      rc = hv_error_set(err, rc, "store: findings of dataset '%s': %s", key,
-                        hv_strerror(rc));
-      goto cleanup;
-    }
-    if (kept < n)
-      hv_log_warn("store: dataset '%s' has %zu findings; the first %zu are "
-                  "stored",
-                  key, n, kept);
-    st = w->st[W_PUT];
-    if (sqlite3_bind_int64(st, 1, id) ||
-        sqlite3_bind_text(st, 2, w->json.ptr, (int)w->json.len,
-                          SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_DONE) {
-      rc = hv__store_fail(w->store, err, "store findings of dataset '%s'",
-                          key);
-      goto cleanup;
-    }
-  }
-  done(st);
+  if ((rc = hv_store_findings_set(w, id, key, items, n, err)) < 0)
+    goto cleanup;
+  hv_store_findings_assess(items, n, report_state, &a);
   st = w->st[W_COUNTS];
-  if (sqlite3_bind_int64(st, 1, id) || sqlite3_bind_int64(st, 2, violations) ||
-      sqlite3_bind_int64(st, 3, warnings) ||
-      hv__store_bind_text(st, 4, report_state) ||
+  if (sqlite3_bind_int64(st, 1, id) ||
+      sqlite3_bind_int64(st, 2, a.violations) ||
+      sqlite3_bind_int64(st, 3, a.warnings) ||
+      hv__store_bind_text(st, 4, a.report_state) ||
       sqlite3_step(st) != SQLITE_DONE)
     rc = hv__store_fail(w->store, err, "count findings of dataset '%s'", key);
 
 cleanup:
-  if (st)
-    done(st);
+  done(st);
   return rc;
 }
 

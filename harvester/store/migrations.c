@@ -321,6 +321,59 @@ const hv__store_migration hv__store_migrations[] = {
      "  DELETE FROM dataset_finding WHERE dataset_id = new.id;"
      "  UPDATE dataset SET violations = 0, warnings = 0 WHERE id = new.id;"
      "END;"},
+    /* The English and German messages were more than half of the
+     * findings' bytes, and a national harvest has only a few dozen
+     * distinct pairs among half a million findings. Each pair is now
+     * stored once in finding_message and an item names it by id; the
+     * severity shrinks to its initial. An item is [rule, severity,
+     * message id, subject, predicate, old, new], where the writer leaves
+     * out trailing nulls (json_extract reads a missing element as null).
+     * The view keeps its columns and values: the severity is spelled out
+     * again and the texts come by a rowid join. The unary plus keeps the
+     * message columns without affinity, as they were. The unique index
+     * treats two absent German texts as equal, which UNIQUE (en, de)
+     * would not. Message rows are never deleted: writers cache their ids
+     * for the length of a harvest (store/findings.c). Rows already
+     * stored are converted in place, in their recorded order. */
+    {"intern finding messages; shorter finding items",
+     "CREATE TABLE finding_message ("
+     "  id INTEGER PRIMARY KEY,"
+     "  en TEXT NOT NULL,"
+     "  de TEXT"
+     ");"
+     "CREATE UNIQUE INDEX finding_message_pair"
+     "  ON finding_message(en, de IS NULL, ifnull(de, ''));"
+     "INSERT OR IGNORE INTO finding_message (en, de)"
+     "  SELECT json_extract(j.value, '$[6]'), json_extract(j.value, '$[7]')"
+     "  FROM dataset_finding f, json_each(f.items) j"
+     "  ORDER BY f.dataset_id, CAST(j.key AS INTEGER);"
+     "UPDATE dataset_finding SET items = (SELECT json_group_array(json(item))"
+     "  FROM (SELECT json_array(json_extract(j.value, '$[0]'),"
+     "    CASE json_extract(j.value, '$[1]') WHEN 'violation' THEN 'v'"
+     "    WHEN 'warning' THEN 'w' WHEN 'info' THEN 'i'"
+     "    ELSE json_extract(j.value, '$[1]') END,"
+     "    (SELECT m.id FROM finding_message m"
+     "      WHERE m.en = json_extract(j.value, '$[6]')"
+     "      AND m.de IS json_extract(j.value, '$[7]')),"
+     "    json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'),"
+     "    json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'))"
+     "    AS item"
+     "    FROM json_each(dataset_finding.items) j"
+     "    ORDER BY CAST(j.key AS INTEGER)));"
+     "DROP VIEW finding;"
+     "CREATE VIEW finding AS SELECT f.dataset_id AS dataset_id,"
+     "  CAST(j.key AS INTEGER) AS seq,"
+     "  json_extract(j.value, '$[0]') AS rule,"
+     "  CASE json_extract(j.value, '$[1]') WHEN 'v' THEN 'violation'"
+     "  WHEN 'w' THEN 'warning' WHEN 'i' THEN 'info'"
+     "  ELSE json_extract(j.value, '$[1]') END AS severity,"
+     "  json_extract(j.value, '$[3]') AS subject,"
+     "  json_extract(j.value, '$[4]') AS predicate,"
+     "  json_extract(j.value, '$[5]') AS old_value,"
+     "  json_extract(j.value, '$[6]') AS new_value,"
+     "  +m.en AS message, +m.de AS message_de"
+     "  FROM dataset_finding f, json_each(f.items) j"
+     "  LEFT JOIN finding_message m ON m.id = json_extract(j.value, '$[2]');"},
 };
 
 const size_t hv__store_migration_count =

@@ -83,9 +83,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DS_INSERT] =
         "INSERT INTO dataset (source_id, key, uri, identifier, modified,"
         " hash, distributions, page_url, status, first_run,"
-        " last_seen_run, changed_run, created_at, updated_at)"
+        " last_seen_run, changed_run, created_at, updated_at,"
+        " violations, warnings, report_state)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9, 'active', ?10, ?10,"
-        " ?10, ?11, ?11)",
+        " ?10, ?11, ?11, ?12, ?13, ?14)",
     [ST_PAYLOAD_PUT] =
         "INSERT INTO dataset_payload (dataset_id, payload) VALUES (?1, ?2)"
         " ON CONFLICT (dataset_id) DO UPDATE SET payload = excluded.payload",
@@ -93,7 +94,12 @@ static const char *const stmt_sql[ST_COUNT] = {
         "UPDATE dataset SET uri = ?2, identifier = ?3, modified = ?4,"
         " hash = ?5, distributions = ?7, page_url = ?8,"
         " status = 'active', last_seen_run = ?9, changed_run = ?9,"
-        " updated_at = ?10 WHERE id = ?1",
+        " updated_at = ?10,"
+        /* ?11: the assessment's counts and state come along (else the
+         * row keeps the ones it has). */
+        " violations = iif(?11, ?12, violations),"
+        " warnings = iif(?11, ?13, warnings),"
+        " report_state = iif(?11, ?14, report_state) WHERE id = ?1",
     /*
      * The common case writes one column. Only when the dataset moved to
      * another page is page_url written (and its index entry moved), since

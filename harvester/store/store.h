@@ -227,6 +227,26 @@ int hv_store_dataset_upsert(hv_store *s, int64_t source_id, int64_t run_id,
                             const hv_dataset_row *d, hv_change *out,
                             hv_error *err);
 
+/* What the assessment of a dataset (map and check) puts on its row. */
+typedef struct hv_dataset_assessment {
+  int64_t violations;       /* violation findings */
+  int64_t warnings;         /* warning findings */
+  const char *report_state; /* derived reporting state, or NULL: reports
+                               then use the source's state */
+} hv_dataset_assessment;
+
+/*
+ * hv_store_dataset_upsert, which also writes a (unless NULL) onto the
+ * row when it is written new or updated (an unchanged or repeated row
+ * keeps the counts of the assessment that wrote it), and sets *id_out
+ * (unless NULL) to the row's id, for hv_store_findings_set.
+ */
+int hv_store_dataset_upsert_assessed(hv_store *s, int64_t source_id,
+                                     int64_t run_id, const hv_dataset_row *d,
+                                     const hv_dataset_assessment *a,
+                                     hv_change *out, int64_t *id_out,
+                                     hv_error *err);
+
 /* Active datasets of the source, and those of them not seen in run_id. */
 int hv_store_dataset_counts(hv_store *s, int64_t source_id, int64_t run_id,
                             size_t *active_out, size_t *unseen_out,
@@ -415,7 +435,10 @@ struct hv_finding; /* map/map.h */
 /*
  * Writes the findings of datasets inside the caller's page transaction,
  * with its statements prepared once per harvest. Use it on the store's
- * thread only and close it before the store.
+ * thread only and close it before the store. It caches message ids and
+ * holds the connection's rollback hook to drop them when a transaction
+ * rolls back, so one connection has at most one writer open
+ * (hv_store_findings_open: HV_EEXISTS).
  */
 typedef struct hv_store_findings hv_store_findings;
 
@@ -434,6 +457,23 @@ void hv_store_findings_close(hv_store_findings *w); /* NULL-safe */
 int hv_store_findings_put(hv_store_findings *w, int64_t source_id,
                           const char *key, const struct hv_finding *items,
                           size_t n, const char *report_state, hv_error *err);
+
+/* The violation and warning counts of the n items, and report_state
+ * (borrowed), as hv_store_dataset_upsert_assessed takes them. */
+void hv_store_findings_assess(const struct hv_finding *items, size_t n,
+                              const char *report_state,
+                              hv_dataset_assessment *out);
+
+/*
+ * The harvest's path: replaces the findings of dataset row dataset_id
+ * (from hv_store_dataset_upsert_assessed, which has written its counts
+ * and state already) with the n items; key names the dataset in
+ * messages. Writes no row for n == 0. Only the findings' rows are
+ * touched, not the dataset's.
+ */
+int hv_store_findings_set(hv_store_findings *w, int64_t dataset_id,
+                          const char *key, const struct hv_finding *items,
+                          size_t n, hv_error *err);
 
 /* One line of the quality report: one rule in one source and state. */
 typedef struct hv_quality_row {

@@ -3,7 +3,9 @@
  * findings are one JSON row behind the `finding` view, so every string a
  * stage may produce (quotes, backslashes, control characters, UTF-8,
  * absent values) must come back out of the view exactly as it went in,
- * in the order it was recorded.
+ * in the order it was recorded. Messages are interned by pair, so the
+ * tests also cover a rolled-back page, more pairs than the writer's cache
+ * holds, and a store written in the previous item format.
  */
 #include "tools/hvtest.h"
 
@@ -14,6 +16,7 @@
 
 #include "map/map.h"
 #include "store/store.h"
+#include "store/store_int.h"
 #include "util/alloc.h"
 
 typedef struct fixture {
@@ -212,9 +215,10 @@ static void too_many_findings_keep_the_first_and_exact_counts(void **state)
   hv_findings_init(&list);
   memset(msg, 'x', sizeof(msg) - 1);
   msg[sizeof(msg) - 1] = '\0';
+  /* The message is stored once; the long old values make the size. */
   for (i = 0; i < 40000; i++)
     HV_ASSERT_OK(hv_findings_add(&list, "check.recommended",
-                                 HV_SEVERITY_WARNING, NULL, NULL, NULL, NULL,
+                                 HV_SEVERITY_WARNING, NULL, NULL, msg, NULL,
                                  msg, NULL, &err),
                  &err);
   HV_ASSERT_OK(hv_store_findings_open(&w, f->s, &err), &err);
@@ -228,7 +232,225 @@ static void too_many_findings_keep_the_first_and_exact_counts(void **state)
   assert_true(stored > 0 && stored < 40000);
   read_text(f, "SELECT warnings FROM dataset", 0, got, sizeof(got));
   assert_string_equal(got, "40000");
+  read_text(f, "SELECT count(*) FROM finding WHERE message = old_value",
+            0, got, sizeof(got));
+  assert_int_equal(strtol(got, NULL, 10), stored);
   hv_findings_fini(&list);
+}
+
+/* Writes one dataset the way the harvest does: the row with its
+ * assessment, then its findings by row id. Returns the row id. */
+static int64_t put_assessed(fixture *f, hv_store_findings *w, const char *key,
+                            const hv_findings *list, const char *state)
+{
+  hv_dataset_row d;
+  hv_dataset_assessment a;
+  hv_change ch;
+  hv_error err = HV_ERROR_INIT;
+  int64_t id = -1;
+
+  memset(&d, 0, sizeof(d));
+  d.key = key;
+  d.uri = key;
+  d.hash = "h1";
+  d.payload = "<a> <b> <c> .\n";
+  d.payload_len = strlen(d.payload);
+  d.page_url = "https://daten.example/catalog.ttl";
+  hv_store_findings_assess(list->items, list->len, state, &a);
+  HV_ASSERT_OK(hv_store_dataset_upsert_assessed(f->s, f->source_id,
+                                                f->run_id, &d, &a, &ch, &id,
+                                                &err),
+               &err);
+  assert_int_equal(ch, HV_CHANGE_NEW);
+  assert_true(id > 0);
+  HV_ASSERT_OK(hv_store_findings_set(w, id, key, list->items, list->len,
+                                     &err),
+               &err);
+  return id;
+}
+
+/*
+ * A page whose transaction rolls back takes its new message rows with
+ * it; the next page must not reuse their ids from the writer's cache
+ * (they would point nowhere, and then at other messages).
+ */
+static void rolled_back_page_leaves_no_stale_message_ids(void **state)
+{
+  fixture *f = *state;
+  hv_store_findings *w = NULL, *second = NULL;
+  hv_findings first, next;
+  hv_error err = HV_ERROR_INIT;
+  char got[512];
+
+  hv_findings_init(&first);
+  hv_findings_init(&next);
+  HV_ASSERT_OK(hv_findings_add(&first, "check.keyword", HV_SEVERITY_WARNING,
+                               NULL, NULL, NULL, NULL, "no keyword",
+                               "kein Schlagwort", &err),
+               &err);
+  /* Same English text: without and with an empty German text are two
+   * pairs, and the view keeps NULL and '' apart. */
+  HV_ASSERT_OK(hv_findings_add(&next, "check.title", HV_SEVERITY_VIOLATION,
+                               "<https://daten.example/ds/5>", NULL, NULL,
+                               NULL, "no title", NULL, &err),
+               &err);
+  HV_ASSERT_OK(hv_findings_add(&next, "check.title", HV_SEVERITY_INFO, NULL,
+                               NULL, NULL, NULL, "no title", "", &err),
+               &err);
+  HV_ASSERT_OK(hv_findings_add(&next, "check.keyword", HV_SEVERITY_WARNING,
+                               NULL, NULL, NULL, NULL, "no keyword",
+                               "kein Schlagwort", &err),
+               &err);
+  HV_ASSERT_OK(hv_store_findings_open(&w, f->s, &err), &err);
+  /* One writer per connection: the rollback hook is its own. */
+  assert_int_equal(hv_store_findings_open(&second, f->s, &err), HV_EEXISTS);
+  assert_null(second);
+  assert_non_null(strstr(err.msg, "findings writer"));
+
+  HV_ASSERT_OK(hv_store_begin(f->s, &err), &err);
+  put_assessed(f, w, "https://daten.example/ds/4", &first, "05");
+  hv_store_rollback(f->s);
+  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  assert_string_equal(got, "0");
+
+  HV_ASSERT_OK(hv_store_begin(f->s, &err), &err);
+  put_assessed(f, w, "https://daten.example/ds/5", &next, "11");
+  HV_ASSERT_OK(hv_store_commit(f->s, &err), &err);
+  read_text(f, "SELECT group_concat(severity || ':' || message || ':' ||"
+               " quote(message_de), '|') FROM (SELECT * FROM finding"
+               " ORDER BY seq)",
+            0, got, sizeof(got));
+  assert_string_equal(got, "violation:no title:NULL|info:no title:''|"
+                           "warning:no keyword:'kein Schlagwort'");
+  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  assert_string_equal(got, "3");
+  /* The counts and state came with the row's own write. */
+  read_text(f, "SELECT key || ' ' || violations || '/' || warnings || '/' ||"
+               " report_state FROM dataset",
+            0, got, sizeof(got));
+  assert_string_equal(got, "https://daten.example/ds/5 1/1/11");
+  hv_store_findings_close(w);
+  /* Closed, the writer has given the hook back. */
+  HV_ASSERT_OK(hv_store_findings_open(&second, f->s, &err), &err);
+  hv_store_findings_close(second);
+  hv_findings_fini(&first);
+  hv_findings_fini(&next);
+}
+
+/* More distinct pairs than the cache holds: it is emptied and refilled,
+ * and every finding still names its own message. */
+static void more_messages_than_the_cache_holds(void **state)
+{
+  fixture *f = *state;
+  hv_store_findings *w = NULL;
+  hv_findings list;
+  hv_error err = HV_ERROR_INIT;
+  char en[64], de[64], got[64];
+  size_t i;
+
+  hv_findings_init(&list);
+  for (i = 0; i < 3000; i++) {
+    size_t k = (i * 7) % 1500;
+
+    snprintf(en, sizeof(en), "message %zu", k);
+    snprintf(de, sizeof(de), "Meldung %zu", k);
+    HV_ASSERT_OK(hv_findings_add(&list, "check.many", HV_SEVERITY_INFO, NULL,
+                                 NULL, NULL, NULL, en, k % 2 ? de : NULL,
+                                 &err),
+                 &err);
+  }
+  HV_ASSERT_OK(hv_store_findings_open(&w, f->s, &err), &err);
+  HV_ASSERT_OK(hv_store_begin(f->s, &err), &err);
+  put_assessed(f, w, "https://daten.example/ds/6", &list, NULL);
+  put_assessed(f, w, "https://daten.example/ds/7", &list, NULL);
+  HV_ASSERT_OK(hv_store_commit(f->s, &err), &err);
+  hv_store_findings_close(w);
+  read_text(f, "SELECT count(*) FROM finding", 0, got, sizeof(got));
+  assert_string_equal(got, "6000");
+  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  assert_string_equal(got, "1500");
+  read_text(f, "SELECT count(*) FROM finding WHERE"
+               " message IS 'message ' || (seq * 7 % 1500) AND message_de IS"
+               " iif(seq * 7 % 1500 % 2, 'Meldung ' || (seq * 7 % 1500),"
+               " NULL) AND severity = 'info'",
+            0, got, sizeof(got));
+  assert_string_equal(got, "6000");
+  hv_findings_fini(&list);
+}
+
+/* Every column of the view, quoted, one line per finding in order. */
+static const char view_dump_sql[] =
+    "SELECT group_concat(line, char(10)) FROM (SELECT quote(dataset_id)"
+    " || ',' || quote(seq) || ',' || quote(rule) || ',' || quote(severity)"
+    " || ',' || quote(subject) || ',' || quote(predicate) || ','"
+    " || quote(old_value) || ',' || quote(new_value) || ','"
+    " || quote(message) || ',' || quote(message_de) AS line"
+    " FROM finding ORDER BY dataset_id, seq)";
+
+/*
+ * A store written before messages were interned keeps its findings: it
+ * is built at the previous schema version with the old items, then
+ * opened, and the view must read exactly as before.
+ */
+static void old_items_are_converted_and_read_the_same(void **state)
+{
+  fixture *f = *state;
+  sqlite3 *db = NULL;
+  hv_store *s = NULL;
+  hv_error err = HV_ERROR_INIT;
+  char path[sizeof(f->path)], before[4096], after[4096], got[256];
+  size_t i;
+
+  assert_true((size_t)snprintf(path, sizeof(path), "%s/old.db", f->dir) <
+              sizeof(path));
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_true(hv__store_migration_count >= 2);
+  for (i = 0; i + 1 < hv__store_migration_count; i++)
+    if (sqlite3_exec(db, hv__store_migrations[i].sql, NULL, NULL, NULL) !=
+        SQLITE_OK)
+      fail_msg("migration %zu: %s", i + 1, sqlite3_errmsg(db));
+  snprintf(got, sizeof(got), "PRAGMA user_version = %zu",
+           hv__store_migration_count - 1);
+  if (sqlite3_exec(
+          db,
+          "INSERT INTO source (id, name, state, kind, url, created_at)"
+          " VALUES (1, 'nrw', '05', 'dcat-rdf', 'https://x.example/', 0);"
+          "INSERT INTO dataset (id, source_id, key, hash, first_run,"
+          " last_seen_run, changed_run, created_at, updated_at)"
+          " VALUES (1, 1, 'a', 'h', 1, 1, 1, 0, 0),"
+          " (2, 1, 'b', 'h', 1, 1, 1, 0, 0);"
+          "INSERT INTO dataset_finding (dataset_id, items) VALUES"
+          " (1, '[[\"map.license\",\"warning\",\"<https://x.example/d>\","
+          "\"http://purl.org/dc/terms/license\",\"\\\"A\\\"\",null,"
+          "\"license \\u0001 unknown\",\"Lizenz unbekannt: \u00e4\"],"
+          "[\"check.title\",\"violation\",null,null,null,null,\"no title\","
+          "null],[\"check.title\",\"info\",null,null,null,null,"
+          "\"no title\",\"\"]]'),"
+          " (2, '[[\"check.title\",\"violation\",\"<https://x.example/b>\","
+          "null,null,\"<https://x.example/n>\",\"no title\",null]]');",
+          NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_exec(db, got, NULL, NULL, NULL) != SQLITE_OK)
+    fail_msg("old store: %s", sqlite3_errmsg(db));
+  sqlite3_close(db);
+  /* What the old view shows. */
+  snprintf(f->path, sizeof(f->path), "%s", path);
+  read_text(f, view_dump_sql, 0, before, sizeof(before));
+  assert_non_null(strstr(before, "'Lizenz unbekannt: \xc3\xa4'"));
+  assert_non_null(strstr(before, "'violation'"));
+
+  HV_ASSERT_OK(hv_store_open(&s, path, &err), &err);
+  assert_int_equal(hv_store_schema_version(s),
+                   (int)hv__store_migration_count);
+  hv_store_close(s);
+  read_text(f, view_dump_sql, 0, after, sizeof(after));
+  assert_string_equal(after, before);
+  /* Three pairs, each stored once; the items hold ids, not texts. */
+  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  assert_string_equal(got, "3");
+  read_text(f, "SELECT count(*) FROM dataset_finding"
+               " WHERE items LIKE '%no title%' OR items LIKE '%warning%'",
+            0, got, sizeof(got));
+  assert_string_equal(got, "0");
 }
 
 int main(void)
@@ -238,6 +460,9 @@ int main(void)
       T(strings_round_trip_through_the_view),
       T(no_findings_leave_no_row_and_replace_old_ones),
       T(too_many_findings_keep_the_first_and_exact_counts),
+      T(rolled_back_page_leaves_no_stale_message_ids),
+      T(more_messages_than_the_cache_holds),
+      T(old_items_are_converted_and_read_the_same),
 #undef T
   };
 
