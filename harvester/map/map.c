@@ -815,12 +815,15 @@ static int from_input(const char *s, const hv_quad *in)
   return 0;
 }
 
-/* Points *s at a copy in out's arena unless it is already there. */
-static int keep_string(mapper *m, const char **s, const hv_quad *in)
+/* Points *s at a copy in out's arena unless it is already there; was
+ * is the string in the same place of the delivered quad, which it
+ * almost always still is. */
+static int keep_string(mapper *m, const char **s, const char *was,
+                       const hv_quad *in)
 {
   char *copy;
 
-  if (!*s || from_input(*s, in))
+  if (!*s || *s == was || from_input(*s, in))
     return 0;
   if (!(copy = hv_arena_strdup(&m->out->arena, *s)))
     return hv_error_oom(m->err);
@@ -839,6 +842,7 @@ static int add_taken(mapper *m, const hv_quad *q, const hv_quad *in)
 {
   hv_quad copy = *q;
   hv_term *t[4];
+  const hv_term *was[4];
   size_t i;
   int rc;
 
@@ -846,14 +850,18 @@ static int add_taken(mapper *m, const hv_quad *q, const hv_quad *in)
   t[1] = &copy.p;
   t[2] = &copy.o;
   t[3] = &copy.g;
+  was[0] = &in->s;
+  was[1] = &in->p;
+  was[2] = &in->o;
+  was[3] = &in->g;
   for (i = 0; i < 4; i++) {
     if (t[i]->kind == HV_TERM_NONE)
       continue;
     /* Rules write literals with either a language or a datatype, never
      * xsd:string, so the form hv_graph_add would store is kept. */
-    if ((rc = keep_string(m, &t[i]->value, in)) < 0 ||
-        (rc = keep_string(m, &t[i]->datatype, in)) < 0 ||
-        (rc = keep_string(m, &t[i]->lang, in)) < 0)
+    if ((rc = keep_string(m, &t[i]->value, was[i]->value, in)) < 0 ||
+        (rc = keep_string(m, &t[i]->datatype, was[i]->datatype, in)) < 0 ||
+        (rc = keep_string(m, &t[i]->lang, was[i]->lang, in)) < 0)
       return rc;
   }
   return hv_graph_add_owned(m->out, &copy, m->err);
