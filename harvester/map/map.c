@@ -1012,11 +1012,13 @@ static int map_contributor(mapper *m, const hv_map_opts *opts,
     const hv_quad *q = &g->quads[i];
     int seen = 0;
 
-    if (!hv_term_equal(&q->s, ds) || strcmp(q->p.value, P_CONTRIB) != 0)
+    /* The predicate first: it differs early from most others, while
+     * most subjects are the dataset and compare equal to the end. */
+    if (strcmp(q->p.value, P_CONTRIB) != 0 || !hv_term_equal(&q->s, ds))
       continue;
     for (j = 0; j < i && !seen; j++)
-      seen = hv_term_equal(&g->quads[j].s, ds) &&
-             strcmp(g->quads[j].p.value, P_CONTRIB) == 0 &&
+      seen = strcmp(g->quads[j].p.value, P_CONTRIB) == 0 &&
+             hv_term_equal(&g->quads[j].s, ds) &&
              hv_term_equal(&g->quads[j].o, &q->o);
     if (seen)
       continue;
@@ -1163,8 +1165,9 @@ const char *hv_map_state(const hv_profile *p, const hv_graph *g,
     const hv_quad *q = &g->quads[i];
     const char *s;
 
-    if (q->s.kind == HV_TERM_IRI && strcmp(q->s.value, dataset_iri) == 0 &&
-        strcmp(q->p.value, P_CONTRIB) == 0 && q->o.kind != HV_TERM_BLANK &&
+    /* Predicates first, as in map_contributor. */
+    if (strcmp(q->p.value, P_CONTRIB) == 0 && q->s.kind == HV_TERM_IRI &&
+        strcmp(q->s.value, dataset_iri) == 0 && q->o.kind != HV_TERM_BLANK &&
         (s = hv_profile_contributor_state(p, q->o.value)) != NULL)
       return s;
   }
@@ -1172,10 +1175,10 @@ const char *hv_map_state(const hv_profile *p, const hv_graph *g,
     const hv_quad *q = &g->quads[i];
     const char *s;
 
-    if (q->s.kind != HV_TERM_IRI || strcmp(q->s.value, dataset_iri) != 0 ||
-        q->o.kind == HV_TERM_BLANK ||
-        (strcmp(q->p.value, P_SPATIAL) != 0 &&
+    if ((strcmp(q->p.value, P_SPATIAL) != 0 &&
          strcmp(q->p.value, P_GEOCODING) != 0) ||
+        q->s.kind != HV_TERM_IRI || strcmp(q->s.value, dataset_iri) != 0 ||
+        q->o.kind == HV_TERM_BLANK ||
         !(s = hv_profile_geocoding_state(p, q->o.value)))
       continue;
     if (state && strcmp(state, s) != 0)
