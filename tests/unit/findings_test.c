@@ -310,7 +310,7 @@ static void rolled_back_page_leaves_no_stale_message_ids(void **state)
   HV_ASSERT_OK(hv_store_begin(f->s, &err), &err);
   put_assessed(f, w, "https://daten.example/ds/4", &first, "05");
   hv_store_rollback(f->s);
-  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  read_text(f, "SELECT count(*) FROM finding_kind", 0, got, sizeof(got));
   assert_string_equal(got, "0");
 
   HV_ASSERT_OK(hv_store_begin(f->s, &err), &err);
@@ -322,7 +322,7 @@ static void rolled_back_page_leaves_no_stale_message_ids(void **state)
             0, got, sizeof(got));
   assert_string_equal(got, "violation:no title:NULL|info:no title:''|"
                            "warning:no keyword:'kein Schlagwort'");
-  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  read_text(f, "SELECT count(*) FROM finding_kind", 0, got, sizeof(got));
   assert_string_equal(got, "3");
   /* The counts and state came with the row's own write. */
   read_text(f, "SELECT key || ' ' || violations || '/' || warnings || '/' ||"
@@ -367,7 +367,7 @@ static void more_messages_than_the_cache_holds(void **state)
   hv_store_findings_close(w);
   read_text(f, "SELECT count(*) FROM finding", 0, got, sizeof(got));
   assert_string_equal(got, "6000");
-  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  read_text(f, "SELECT count(*) FROM finding_kind", 0, got, sizeof(got));
   assert_string_equal(got, "1500");
   read_text(f, "SELECT count(*) FROM finding WHERE"
                " message IS 'message ' || (seq * 7 % 1500) AND message_de IS"
@@ -445,7 +445,7 @@ static void old_items_are_converted_and_read_the_same(void **state)
   read_text(f, view_dump_sql, 0, after, sizeof(after));
   assert_string_equal(after, before);
   /* Three pairs, each stored once; the items hold ids, not texts. */
-  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  read_text(f, "SELECT count(*) FROM finding_kind", 0, got, sizeof(got));
   assert_string_equal(got, "3");
   read_text(f, "SELECT count(*) FROM dataset_finding"
                " WHERE items LIKE '%no title%' OR items LIKE '%warning%'",
