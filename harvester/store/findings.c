@@ -9,23 +9,24 @@
  * apart from the store's statement cache, and is closed before the
  * store.
  *
- * A finding's English and German messages are stored once each in
- * finding_message (see the migration) and an item carries the pair's id.
- * There are a few dozen distinct pairs in a national harvest against
- * half a million findings, so the writer keeps the ids it has seen in a
- * small hash table: a hit costs no SQL at all, a miss one INSERT OR
- * IGNORE and, when the pair was there already, one SELECT. The table is
- * bounded; past its limit it is emptied and fills again from the store.
+ * What a finding shares with others of its kind (rule, severity,
+ * predicate, English and German message) is stored once in finding_kind
+ * (see the migration) and an item carries the kind's id. There are a few
+ * dozen distinct kinds in a national harvest against half a million
+ * findings, so the writer keeps the ids it has seen in a small hash
+ * table: a hit costs no SQL at all, a miss one INSERT OR IGNORE and,
+ * when the kind was there already, one SELECT. The table is bounded;
+ * past its limit it is emptied and fills again from the store.
  *
- * Why the table is emptied on every rollback: a pair first seen in a
+ * Why the table is emptied on every rollback: a kind first seen in a
  * page transaction is inserted in that transaction, and if the page
  * fails and rolls back, its row is gone while the table would still
  * hold its id, which the next page would then store (and the id would
- * later be given to another pair). Inserting messages outside the page
+ * later be given to another kind). Inserting kinds outside the page
  * transaction is not possible on the one connection a writer shares with
  * it, and rollbacks are rare (a failed page), so the writer registers a
  * rollback hook on the connection that drops all cached ids; ids of
- * committed rows stay valid, since message rows are never deleted. The
+ * committed rows stay valid, since kind rows are never deleted. The
  * hook also fires when SQLite rolls a transaction back by itself after
  * an error. It makes the writer the one user of the connection's
  * rollback hook: a second writer on the same connection is refused.
@@ -48,8 +49,8 @@ enum {
   W_DELETE,
   W_PUT,
   W_COUNTS,
-  W_MSG_ADD,
-  W_MSG_ID,
+  W_KIND_ADD,
+  W_KIND_ID,
   W_COUNT
 };
 
@@ -60,37 +61,49 @@ static const char *const writer_sql[W_COUNT] = {
               " VALUES (?1, ?2)",
     [W_COUNTS] = "UPDATE dataset SET violations = ?2, warnings = ?3,"
                  " report_state = ?4 WHERE id = ?1",
-    [W_MSG_ADD] = "INSERT OR IGNORE INTO finding_message (en, de)"
-                  " VALUES (?1, ?2)",
-    [W_MSG_ID] = "SELECT id FROM finding_message WHERE en = ?1 AND de IS ?2",
+    [W_KIND_ADD] = "INSERT OR IGNORE INTO finding_kind"
+                   " (rule, severity, predicate, en, de)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [W_KIND_ID] = "SELECT id FROM finding_kind WHERE rule = ?1"
+                  " AND severity = ?2 AND predicate IS ?3 AND en = ?4"
+                  " AND de IS ?5",
 };
 
 /* A dataset's findings are a few kB of JSON; of a dataset with more
  * than this, the first findings that fit are stored. */
 #define FINDINGS_JSON_MAX (16u << 20)
 
-/* The message cache: open addressing in MSG_SLOTS slots, kept at most
- * half full, and at most MSG_BYTES of message text; past either it is
- * emptied. A harvest needs a few dozen. */
-#define MSG_SLOTS 1024u
-#define MSG_MAX (MSG_SLOTS / 2)
-#define MSG_BYTES (256u << 10)
+/* The kind cache: open addressing in KIND_SLOTS slots, kept at most
+ * half full, and at most KIND_BYTES of text; past either it is emptied.
+ * A harvest needs a few dozen. */
+#define KIND_SLOTS 1024u
+#define KIND_MAX (KIND_SLOTS / 2)
+#define KIND_BYTES (256u << 10)
 
-typedef struct msg_entry {
+/* A kind as the writer looks it up: the shared part of a finding. */
+typedef struct kind_key {
+  const char *rule;
+  hv_severity severity;
+  const char *predicate; /* NULL if the finding has none */
+  const char *en;
+  const char *de;        /* NULL if there is no German text */
+} kind_key;
+
+typedef struct kind_entry {
   uint64_t hash;
-  int64_t id;     /* row id in finding_message */
-  char *en;       /* owned; NULL: free slot. de lives in the same block */
-  const char *de; /* NULL if the pair has no German text */
-} msg_entry;
+  int64_t id;   /* row id in finding_kind */
+  char *block;  /* owned, holds the key's texts; NULL: free slot */
+  kind_key key; /* its texts point into block */
+} kind_entry;
 
 struct hv_store_findings {
   hv_store *store;
   sqlite3_stmt *st[W_COUNT];
   hv_buf json;       /* the JSON of the dataset being written, reused */
-  msg_entry *cache;  /* MSG_SLOTS slots */
+  kind_entry *cache; /* KIND_SLOTS slots */
   size_t cached;     /* entries in cache */
   size_t cached_len; /* bytes of text they hold */
-  int64_t *ids;      /* message id per item of the dataset being written */
+  int64_t *ids;      /* kind id per item of the dataset being written */
   size_t ids_cap;
   int hooked;        /* the rollback hook is ours */
 };
@@ -101,9 +114,9 @@ static void cache_clear(hv_store_findings *w)
 
   if (!w->cached)
     return;
-  for (i = 0; i < MSG_SLOTS; i++) {
-    hv_free(w->cache[i].en);
-    w->cache[i].en = NULL;
+  for (i = 0; i < KIND_SLOTS; i++) {
+    hv_free(w->cache[i].block);
+    w->cache[i].block = NULL;
   }
   w->cached = 0;
   w->cached_len = 0;
@@ -118,14 +131,18 @@ static void on_rollback(void *payload)
 /*
  * FNV-1a over a string's length and at most its first and last 16
  * bytes: every finding is looked up, and hashing whole sentences twice
- * cost more than the rest of the lookup. Messages that agree in all of
- * that only share a probe sequence; the comparison tells them apart.
+ * cost more than the rest of the lookup. Texts that agree in all of
+ * that only share a probe sequence; the comparison tells them apart. An
+ * absent text hashes apart from an empty one.
  */
 static uint64_t text_hash(uint64_t h, const char *s)
 {
-  size_t len = strlen(s), i;
+  size_t len, i;
 
-  h = (h ^ len) * 0x100000001b3u;
+  if (!s)
+    return h * 31u;
+  len = strlen(s);
+  h = (h ^ (len + 1)) * 0x100000001b3u;
   for (i = 0; i < len && i < 16; i++)
     h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
   for (i = len > 32 ? len - 16 : i; i < len; i++)
@@ -133,52 +150,81 @@ static uint64_t text_hash(uint64_t h, const char *s)
   return h;
 }
 
-static uint64_t pair_hash(const char *en, const char *de)
+static uint64_t kind_hash(const kind_key *k)
 {
-  uint64_t h = text_hash(0xcbf29ce484222325u, en);
+  uint64_t h = 0xcbf29ce484222325u ^ (uint64_t)k->severity;
 
-  return de ? text_hash(h, de) : h * 31u;
+  h = text_hash(h, k->rule);
+  h = text_hash(h, k->predicate);
+  h = text_hash(h, k->en);
+  return text_hash(h, k->de);
 }
 
-/* The slot holding (en, de), or else the free slot where it belongs. */
-static msg_entry *cache_slot(hv_store_findings *w, uint64_t hash,
-                             const char *en, const char *de)
+/* Whether two texts, either of which may be absent, are the same. */
+static int same_text(const char *a, const char *b)
 {
-  size_t i = (size_t)hash & (MSG_SLOTS - 1);
+  return a == b || (a && b && strcmp(a, b) == 0);
+}
 
-  for (;; i = (i + 1) & (MSG_SLOTS - 1)) {
-    msg_entry *e = &w->cache[i];
+/* The slot holding the kind k, or else the free slot where it belongs. */
+static kind_entry *cache_slot(hv_store_findings *w, uint64_t hash,
+                              const kind_key *k)
+{
+  size_t i = (size_t)hash & (KIND_SLOTS - 1);
 
-    if (!e->en)
+  for (;; i = (i + 1) & (KIND_SLOTS - 1)) {
+    kind_entry *e = &w->cache[i];
+
+    if (!e->block)
       return e;
-    if (e->hash == hash && strcmp(e->en, en) == 0 &&
-        (e->de == NULL) == (de == NULL) && (!de || strcmp(e->de, de) == 0))
+    if (e->hash == hash && e->key.severity == k->severity &&
+        same_text(e->key.en, k->en) && same_text(e->key.rule, k->rule) &&
+        same_text(e->key.predicate, k->predicate) &&
+        same_text(e->key.de, k->de))
       return e;
   }
 }
 
-/* Remembers id for (en, de). Running out of memory only costs the hit. */
-static void cache_add(hv_store_findings *w, uint64_t hash, const char *en,
-                      const char *de, int64_t id)
+/* Copies s (or nothing for NULL) to *pos and returns the copy. */
+static const char *copy_text(char **pos, const char *s, size_t len)
 {
-  size_t en_len = strlen(en) + 1, de_len = de ? strlen(de) + 1 : 0;
-  msg_entry *e;
-  char *block;
+  char *start = *pos;
 
-  if (w->cached + 1 > MSG_MAX || w->cached_len + en_len + de_len > MSG_BYTES)
+  if (!s)
+    return NULL;
+  memcpy(start, s, len);
+  *pos += len;
+  return start;
+}
+
+/* Remembers id for the kind k. Running out of memory only costs the
+ * hit. */
+static void cache_add(hv_store_findings *w, uint64_t hash, const kind_key *k,
+                      int64_t id)
+{
+  size_t rule_len = strlen(k->rule) + 1, en_len = strlen(k->en) + 1;
+  size_t pred_len = k->predicate ? strlen(k->predicate) + 1 : 0;
+  size_t de_len = k->de ? strlen(k->de) + 1 : 0;
+  size_t total = rule_len + en_len + pred_len + de_len;
+  kind_entry *e;
+  char *block, *pos;
+
+  if (w->cached + 1 > KIND_MAX || w->cached_len + total > KIND_BYTES)
     cache_clear(w);
-  if (en_len + de_len > MSG_BYTES || !(block = hv_malloc(en_len + de_len)))
+  if (total > KIND_BYTES || !(block = hv_malloc(total)))
     return;
-  memcpy(block, en, en_len);
-  if (de)
-    memcpy(block + en_len, de, de_len);
-  e = cache_slot(w, hash, en, de);
+  e = cache_slot(w, hash, k);
+  pos = block;
   e->hash = hash;
   e->id = id;
-  e->en = block;
-  e->de = de ? block + en_len : NULL;
+  e->block = block;
+  e->key.severity = k->severity;
+  e->key.rule = copy_text(&pos, k->rule, rule_len);
+  e->key.en = copy_text(&pos, k->en, en_len);
+  e->key.predicate = copy_text(&pos, k->predicate, pred_len);
+  e->key.de = copy_text(&pos, k->de, de_len);
   w->cached++;
-  w->cached_len += en_len + de_len;
+  w->cached_len += total;
 }
 
 /* Resets a statement after use, so that it holds no snapshot. */
@@ -188,23 +234,33 @@ static void done(sqlite3_stmt *st)
   sqlite3_clear_bindings(st);
 }
 
-/* Sets *out to the id of the message pair (en, de), storing it if new. */
-static int message_id(hv_store_findings *w, const char *en, const char *de,
-                      const char *key, int64_t *out, hv_error *err)
+/* Binds the kind k to st's parameters 1 to 5, in the order of the
+ * statements above. */
+static int bind_kind(sqlite3_stmt *st, const kind_key *k)
 {
-  uint64_t hash = pair_hash(en, de);
-  msg_entry *e = cache_slot(w, hash, en, de);
+  return hv__store_bind_text(st, 1, k->rule) ||
+         hv__store_bind_text(st, 2, hv_severity_name(k->severity)) ||
+         hv__store_bind_text(st, 3, k->predicate) ||
+         hv__store_bind_text(st, 4, k->en) ||
+         hv__store_bind_text(st, 5, k->de);
+}
+
+/* Sets *out to the id of the kind k, storing it if new. */
+static int kind_id(hv_store_findings *w, const kind_key *k, const char *key,
+                   int64_t *out, hv_error *err)
+{
+  uint64_t hash = kind_hash(k);
+  kind_entry *e = cache_slot(w, hash, k);
   sqlite3_stmt *st;
   int rc = 0;
 
-  if (e->en) {
+  if (e->block) {
     *out = e->id;
     return 0;
   }
-  st = w->st[W_MSG_ADD];
-  if (hv__store_bind_text(st, 1, en) || hv__store_bind_text(st, 2, de) ||
-      sqlite3_step(st) != SQLITE_DONE) {
-    rc = hv__store_fail(w->store, err, "store a finding message of dataset "
+  st = w->st[W_KIND_ADD];
+  if (bind_kind(st, k) || sqlite3_step(st) != SQLITE_DONE) {
+    rc = hv__store_fail(w->store, err, "store a finding kind of dataset "
                         "'%s'", key);
     goto cleanup;
   }
@@ -212,16 +268,15 @@ static int message_id(hv_store_findings *w, const char *en, const char *de,
     *out = sqlite3_last_insert_rowid(w->store->db);
   } else {
     done(st);
-    st = w->st[W_MSG_ID];
-    if (hv__store_bind_text(st, 1, en) || hv__store_bind_text(st, 2, de) ||
-        sqlite3_step(st) != SQLITE_ROW) {
-      rc = hv__store_fail(w->store, err, "look up a finding message of "
+    st = w->st[W_KIND_ID];
+    if (bind_kind(st, k) || sqlite3_step(st) != SQLITE_ROW) {
+      rc = hv__store_fail(w->store, err, "look up a finding kind of "
                           "dataset '%s'", key);
       goto cleanup;
     }
     *out = sqlite3_column_int64(st, 0);
   }
-  cache_add(w, hash, en, de, *out);
+  cache_add(w, hash, k, *out);
 
 cleanup:
   done(st);
@@ -256,7 +311,7 @@ int hv_store_findings_open(hv_store_findings **out, hv_store *s,
     return hv_error_oom(err);
   w->store = s;
   hv_buf_init(&w->json, FINDINGS_JSON_MAX);
-  if (!(w->cache = hv_calloc(MSG_SLOTS, sizeof(*w->cache)))) {
+  if (!(w->cache = hv_calloc(KIND_SLOTS, sizeof(*w->cache)))) {
     rc = hv_error_oom(err);
     goto cleanup;
   }
@@ -325,28 +380,13 @@ static int add_json_string(hv_buf *b, const char *s)
   return hv_buf_addc(b, '"');
 }
 
-/* Appends ,"<initial>", (the severity as the view expects it), id and
- * a comma, without going through the formatter. */
-static int add_severity_and_id(hv_buf *b, hv_severity sev, int64_t id)
+/* Appends id, without going through the formatter. */
+static int add_id(hv_buf *b, int64_t id)
 {
-  char tmp[48];
+  char tmp[24];
   size_t n = sizeof(tmp);
-  uint64_t v = (uint64_t)(id < 0 ? -id : id);
-  int rc;
+  uint64_t v = id < 0 ? 0 - (uint64_t)id : (uint64_t)id;
 
-  switch (sev) {
-  case HV_SEVERITY_INFO: rc = hv_buf_addstr(b, ",\"i\","); break;
-  case HV_SEVERITY_WARNING: rc = hv_buf_addstr(b, ",\"w\","); break;
-  case HV_SEVERITY_VIOLATION: rc = hv_buf_addstr(b, ",\"v\","); break;
-  default:
-    /* Not one the view abbreviates: spelled out, it passes through. */
-    if ((rc = hv_buf_addc(b, ',')) < 0 ||
-        (rc = add_json_string(b, hv_severity_name(sev))) < 0)
-      return rc;
-    rc = hv_buf_addc(b, ',');
-  }
-  if (rc < 0)
-    return rc;
   do {
     tmp[--n] = (char)('0' + v % 10);
     v /= 10;
@@ -358,9 +398,8 @@ static int add_severity_and_id(hv_buf *b, hv_severity sev, int64_t id)
 
 /*
  * Writes the findings into b as the JSON array the table holds (see the
- * migrations): [rule, severity initial, message id, subject, predicate,
- * old, new] each, without trailing nulls; ids[i] is item i's message id.
- * Returns 0, HV_ENOMEM or HV_ETOOBIG.
+ * migrations): [kind id, subject, old, new] each, without trailing
+ * nulls; ids[i] is item i's kind id. Returns 0, HV_ENOMEM or HV_ETOOBIG.
  */
 static int items_json(hv_buf *b, const hv_finding *items,
                       const int64_t *ids, size_t n)
@@ -373,17 +412,15 @@ static int items_json(hv_buf *b, const hv_finding *items,
     return rc;
   for (i = 0; i < n; i++) {
     const hv_finding *f = &items[i];
-    const char *tail[4];
+    const char *tail[3];
 
     tail[0] = f->subject;
-    tail[1] = f->predicate;
-    tail[2] = f->old_value;
-    tail[3] = f->new_value;
-    for (last = 4; last > 0 && !tail[last - 1]; last--)
+    tail[1] = f->old_value;
+    tail[2] = f->new_value;
+    for (last = 3; last > 0 && !tail[last - 1]; last--)
       ;
     if ((rc = hv_buf_addstr(b, i ? ",[" : "[")) < 0 ||
-        (rc = add_json_string(b, f->rule)) < 0 ||
-        (rc = add_severity_and_id(b, f->severity, ids[i])) < 0)
+        (rc = add_id(b, ids[i])) < 0)
       return rc;
     for (k = 0; k < last; k++) {
       if ((rc = hv_buf_addc(b, ',')) < 0 ||
@@ -441,8 +478,16 @@ int hv_store_findings_set(hv_store_findings *w, int64_t dataset_id,
     w->ids_cap = n;
   }
   for (i = 0; i < n; i++) {
-    if ((rc = message_id(w, items[i].message ? items[i].message : "",
-                         items[i].message_de, key, &w->ids[i], err)) < 0)
+    kind_key k;
+
+    /* Stages always give a rule and a message; the kind's columns
+     * require them. */
+    k.rule = items[i].rule ? items[i].rule : "";
+    k.severity = items[i].severity;
+    k.predicate = items[i].predicate;
+    k.en = items[i].message ? items[i].message : "";
+    k.de = items[i].message_de;
+    if ((rc = kind_id(w, &k, key, &w->ids[i], err)) < 0)
       goto cleanup;
   }
   /* A dataset with more findings than the cap keeps the first ones that

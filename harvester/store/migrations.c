@@ -321,59 +321,65 @@ const hv__store_migration hv__store_migrations[] = {
      "  DELETE FROM dataset_finding WHERE dataset_id = new.id;"
      "  UPDATE dataset SET violations = 0, warnings = 0 WHERE id = new.id;"
      "END;"},
-    /* The English and German messages were more than half of the
-     * findings' bytes, and a national harvest has only a few dozen
-     * distinct pairs among half a million findings. Each pair is now
-     * stored once in finding_message and an item names it by id; the
-     * severity shrinks to its initial. An item is [rule, severity,
-     * message id, subject, predicate, old, new], where the writer leaves
+    /* What repeats from finding to finding was more than half of the
+     * findings' bytes: the rule, the severity, the predicate and the
+     * English and German messages, of which a national harvest has a
+     * few dozen distinct combinations among half a million findings.
+     * Each combination (a kind) is now stored once in finding_kind and
+     * an item is [kind id, subject, old, new], where the writer leaves
      * out trailing nulls (json_extract reads a missing element as null).
-     * The view keeps its columns and values: the severity is spelled out
-     * again and the texts come by a rowid join. The unary plus keeps the
-     * message columns without affinity, as they were. The unique index
-     * treats two absent German texts as equal, which UNIQUE (en, de)
-     * would not. Message rows are never deleted: writers cache their ids
-     * for the length of a harvest (store/findings.c). Rows already
-     * stored are converted in place, in their recorded order. */
-    {"intern finding messages; shorter finding items",
-     "CREATE TABLE finding_message ("
+     * The view keeps its columns and values: the kind's texts come by a
+     * rowid join, and the unary plus keeps them without affinity, as
+     * they were when read out of the JSON. The unique index treats two
+     * absent predicates or German texts as equal, which a plain UNIQUE
+     * would not, and keeps an absent one apart from an empty one. Kind
+     * rows are never deleted: writers cache their ids for the length of
+     * a harvest (store/findings.c). Rows already stored are converted in
+     * place, in their recorded order. */
+    {"intern the repeating part of findings; shorter finding items",
+     "CREATE TABLE finding_kind ("
      "  id INTEGER PRIMARY KEY,"
+     "  rule TEXT NOT NULL,"
+     "  severity TEXT NOT NULL,"
+     "  predicate TEXT,"
      "  en TEXT NOT NULL,"
      "  de TEXT"
      ");"
-     "CREATE UNIQUE INDEX finding_message_pair"
-     "  ON finding_message(en, de IS NULL, ifnull(de, ''));"
-     "INSERT OR IGNORE INTO finding_message (en, de)"
-     "  SELECT json_extract(j.value, '$[6]'), json_extract(j.value, '$[7]')"
+     "CREATE UNIQUE INDEX finding_kind_key ON finding_kind(rule, severity,"
+     "  predicate IS NULL, ifnull(predicate, ''), en, de IS NULL,"
+     "  ifnull(de, ''));"
+     "INSERT OR IGNORE INTO finding_kind (rule, severity, predicate, en, de)"
+     "  SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'),"
+     "    json_extract(j.value, '$[3]'), json_extract(j.value, '$[6]'),"
+     "    json_extract(j.value, '$[7]')"
      "  FROM dataset_finding f, json_each(f.items) j"
      "  ORDER BY f.dataset_id, CAST(j.key AS INTEGER);"
-     "UPDATE dataset_finding SET items = (SELECT json_group_array(json(item))"
-     "  FROM (SELECT json_array(json_extract(j.value, '$[0]'),"
-     "    CASE json_extract(j.value, '$[1]') WHEN 'violation' THEN 'v'"
-     "    WHEN 'warning' THEN 'w' WHEN 'info' THEN 'i'"
-     "    ELSE json_extract(j.value, '$[1]') END,"
-     "    (SELECT m.id FROM finding_message m"
-     "      WHERE m.en = json_extract(j.value, '$[6]')"
-     "      AND m.de IS json_extract(j.value, '$[7]')),"
-     "    json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'),"
-     "    json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'))"
-     "    AS item"
+     "UPDATE dataset_finding SET items = (SELECT json_group_array(json("
+     "  CASE WHEN n IS NOT NULL THEN json_array(k, s, o, n)"
+     "  WHEN o IS NOT NULL THEN json_array(k, s, o)"
+     "  WHEN s IS NOT NULL THEN json_array(k, s) ELSE json_array(k) END))"
+     "  FROM (SELECT (SELECT m.id FROM finding_kind m"
+     "      WHERE m.rule = json_extract(j.value, '$[0]')"
+     "      AND m.severity = json_extract(j.value, '$[1]')"
+     "      AND m.predicate IS json_extract(j.value, '$[3]')"
+     "      AND m.en = json_extract(j.value, '$[6]')"
+     "      AND m.de IS json_extract(j.value, '$[7]')) AS k,"
+     "    json_extract(j.value, '$[2]') AS s,"
+     "    json_extract(j.value, '$[4]') AS o,"
+     "    json_extract(j.value, '$[5]') AS n"
      "    FROM json_each(dataset_finding.items) j"
      "    ORDER BY CAST(j.key AS INTEGER)));"
      "DROP VIEW finding;"
      "CREATE VIEW finding AS SELECT f.dataset_id AS dataset_id,"
      "  CAST(j.key AS INTEGER) AS seq,"
-     "  json_extract(j.value, '$[0]') AS rule,"
-     "  CASE json_extract(j.value, '$[1]') WHEN 'v' THEN 'violation'"
-     "  WHEN 'w' THEN 'warning' WHEN 'i' THEN 'info'"
-     "  ELSE json_extract(j.value, '$[1]') END AS severity,"
-     "  json_extract(j.value, '$[3]') AS subject,"
-     "  json_extract(j.value, '$[4]') AS predicate,"
-     "  json_extract(j.value, '$[5]') AS old_value,"
-     "  json_extract(j.value, '$[6]') AS new_value,"
-     "  +m.en AS message, +m.de AS message_de"
+     "  +k.rule AS rule, +k.severity AS severity,"
+     "  json_extract(j.value, '$[1]') AS subject,"
+     "  +k.predicate AS predicate,"
+     "  json_extract(j.value, '$[2]') AS old_value,"
+     "  json_extract(j.value, '$[3]') AS new_value,"
+     "  +k.en AS message, +k.de AS message_de"
      "  FROM dataset_finding f, json_each(f.items) j"
-     "  LEFT JOIN finding_message m ON m.id = json_extract(j.value, '$[2]');"},
+     "  LEFT JOIN finding_kind k ON k.id = json_extract(j.value, '$[0]');"},
 };
 
 const size_t hv__store_migration_count =

@@ -3,9 +3,10 @@
  * findings are one JSON row behind the `finding` view, so every string a
  * stage may produce (quotes, backslashes, control characters, UTF-8,
  * absent values) must come back out of the view exactly as it went in,
- * in the order it was recorded. Messages are interned by pair, so the
- * tests also cover a rolled-back page, more pairs than the writer's cache
- * holds, and a store written in the previous item format.
+ * in the order it was recorded. What findings share (rule, severity,
+ * predicate, messages) is interned as a kind, so the tests also cover a
+ * rolled-back page, more kinds than the writer's cache holds, absent
+ * predicates, and a store written in the previous item format.
  */
 #include "tools/hvtest.h"
 
@@ -270,11 +271,11 @@ static int64_t put_assessed(fixture *f, hv_store_findings *w, const char *key,
 }
 
 /*
- * A page whose transaction rolls back takes its new message rows with
- * it; the next page must not reuse their ids from the writer's cache
- * (they would point nowhere, and then at other messages).
+ * A page whose transaction rolls back takes its new kind rows with it;
+ * the next page must not reuse their ids from the writer's cache (they
+ * would point nowhere, and then at other kinds).
  */
-static void rolled_back_page_leaves_no_stale_message_ids(void **state)
+static void rolled_back_page_leaves_no_stale_kind_ids(void **state)
 {
   fixture *f = *state;
   hv_store_findings *w = NULL, *second = NULL;
@@ -289,7 +290,7 @@ static void rolled_back_page_leaves_no_stale_message_ids(void **state)
                                "kein Schlagwort", &err),
                &err);
   /* Same English text: without and with an empty German text are two
-   * pairs, and the view keeps NULL and '' apart. */
+   * kinds, and the view keeps NULL and '' apart. */
   HV_ASSERT_OK(hv_findings_add(&next, "check.title", HV_SEVERITY_VIOLATION,
                                "<https://daten.example/ds/5>", NULL, NULL,
                                NULL, "no title", NULL, &err),
@@ -310,7 +311,7 @@ static void rolled_back_page_leaves_no_stale_message_ids(void **state)
   HV_ASSERT_OK(hv_store_begin(f->s, &err), &err);
   put_assessed(f, w, "https://daten.example/ds/4", &first, "05");
   hv_store_rollback(f->s);
-  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  read_text(f, "SELECT count(*) FROM finding_kind", 0, got, sizeof(got));
   assert_string_equal(got, "0");
 
   HV_ASSERT_OK(hv_store_begin(f->s, &err), &err);
@@ -322,7 +323,7 @@ static void rolled_back_page_leaves_no_stale_message_ids(void **state)
             0, got, sizeof(got));
   assert_string_equal(got, "violation:no title:NULL|info:no title:''|"
                            "warning:no keyword:'kein Schlagwort'");
-  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  read_text(f, "SELECT count(*) FROM finding_kind", 0, got, sizeof(got));
   assert_string_equal(got, "3");
   /* The counts and state came with the row's own write. */
   read_text(f, "SELECT key || ' ' || violations || '/' || warnings || '/' ||"
@@ -337,15 +338,15 @@ static void rolled_back_page_leaves_no_stale_message_ids(void **state)
   hv_findings_fini(&next);
 }
 
-/* More distinct pairs than the cache holds: it is emptied and refilled,
- * and every finding still names its own message. */
-static void more_messages_than_the_cache_holds(void **state)
+/* More distinct kinds than the cache holds: it is emptied and refilled,
+ * and every finding still names its own kind. */
+static void more_kinds_than_the_cache_holds(void **state)
 {
   fixture *f = *state;
   hv_store_findings *w = NULL;
   hv_findings list;
   hv_error err = HV_ERROR_INIT;
-  char en[64], de[64], got[64];
+  char en[64], de[64], pred[64], got[64];
   size_t i;
 
   hv_findings_init(&list);
@@ -354,9 +355,10 @@ static void more_messages_than_the_cache_holds(void **state)
 
     snprintf(en, sizeof(en), "message %zu", k);
     snprintf(de, sizeof(de), "Meldung %zu", k);
+    snprintf(pred, sizeof(pred), "http://x.example/p%zu", k % 3);
     HV_ASSERT_OK(hv_findings_add(&list, "check.many", HV_SEVERITY_INFO, NULL,
-                                 NULL, NULL, NULL, en, k % 2 ? de : NULL,
-                                 &err),
+                                 k % 3 ? pred : NULL, NULL, NULL, en,
+                                 k % 2 ? de : NULL, &err),
                  &err);
   }
   HV_ASSERT_OK(hv_store_findings_open(&w, f->s, &err), &err);
@@ -367,14 +369,113 @@ static void more_messages_than_the_cache_holds(void **state)
   hv_store_findings_close(w);
   read_text(f, "SELECT count(*) FROM finding", 0, got, sizeof(got));
   assert_string_equal(got, "6000");
-  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  read_text(f, "SELECT count(*) FROM finding_kind", 0, got, sizeof(got));
   assert_string_equal(got, "1500");
   read_text(f, "SELECT count(*) FROM finding WHERE"
                " message IS 'message ' || (seq * 7 % 1500) AND message_de IS"
                " iif(seq * 7 % 1500 % 2, 'Meldung ' || (seq * 7 % 1500),"
-               " NULL) AND severity = 'info'",
+               " NULL) AND severity = 'info' AND predicate IS"
+               " iif(seq * 7 % 1500 % 3, 'http://x.example/p' ||"
+               " (seq * 7 % 1500 % 3), NULL) AND rule = 'check.many'",
             0, got, sizeof(got));
   assert_string_equal(got, "6000");
+  hv_findings_fini(&list);
+}
+
+/* Findings that differ only in an absent, an empty or a present
+ * predicate, in the severity, the rule or the German text. */
+static void add_kind_variants(hv_findings *list)
+{
+  static const struct {
+    const char *rule;
+    hv_severity sev;
+    const char *subject, *predicate, *old_value, *new_value, *de;
+  } rows[] = {
+      {"check.x", HV_SEVERITY_WARNING, NULL, NULL, NULL, NULL, NULL},
+      {"check.x", HV_SEVERITY_WARNING, "<s>", "", "\"o\"", NULL, NULL},
+      {"check.x", HV_SEVERITY_WARNING, NULL, "http://p.example/", NULL,
+       "<n>", NULL},
+      {"check.x", HV_SEVERITY_VIOLATION, NULL, NULL, NULL, NULL, NULL},
+      {"check.y", HV_SEVERITY_WARNING, "<s>", NULL, NULL, NULL, NULL},
+      {"check.x", HV_SEVERITY_WARNING, NULL, NULL, NULL, NULL, ""},
+      {"check.x", HV_SEVERITY_WARNING, "<t>", NULL, NULL, NULL, NULL},
+  };
+  hv_error err = HV_ERROR_INIT;
+  size_t i;
+
+  for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+    HV_ASSERT_OK(hv_findings_add(list, rows[i].rule, rows[i].sev,
+                                 rows[i].subject, rows[i].predicate,
+                                 rows[i].old_value, rows[i].new_value, "m",
+                                 rows[i].de, &err),
+                 &err);
+}
+
+/*
+ * A kind is the whole shared part of a finding: an absent predicate or
+ * German text is one kind however often it comes, found again both
+ * from the writer's cache and, by a new writer, from the store, and
+ * never the same kind as an empty one. Items keep only the kind's id
+ * and what is the finding's own.
+ */
+static void absent_predicates_are_one_kind_apart_from_empty_ones(
+    void **state)
+{
+  fixture *f = *state;
+  hv_store_findings *w = NULL;
+  hv_findings list;
+  hv_error err = HV_ERROR_INIT;
+  char got[512];
+  sqlite3 *db = NULL;
+
+  hv_findings_init(&list);
+  add_kind_variants(&list);
+  HV_ASSERT_OK(hv_store_begin(f->s, &err), &err);
+  HV_ASSERT_OK(hv_store_findings_open(&w, f->s, &err), &err);
+  put_assessed(f, w, "https://daten.example/ds/8", &list, NULL);
+  put_assessed(f, w, "https://daten.example/ds/9", &list, NULL);
+  hv_store_findings_close(w);
+  /* A new writer starts with an empty cache and finds them stored. */
+  HV_ASSERT_OK(hv_store_findings_open(&w, f->s, &err), &err);
+  put_assessed(f, w, "https://daten.example/ds/10", &list, NULL);
+  hv_store_findings_close(w);
+  HV_ASSERT_OK(hv_store_commit(f->s, &err), &err);
+
+  read_text(f, "SELECT count(*) FROM finding_kind", 0, got, sizeof(got));
+  assert_string_equal(got, "6");
+  read_text(f, "SELECT count(DISTINCT items) FROM dataset_finding", 0, got,
+            sizeof(got));
+  assert_string_equal(got, "1");
+  read_text(f, "SELECT items FROM dataset_finding LIMIT 1", 0, got,
+            sizeof(got));
+  assert_string_equal(got, "[[1],[2,\"<s>\",\"\\\"o\\\"\"],"
+                           "[3,null,null,\"<n>\"],[4],[5,\"<s>\"],[6],"
+                           "[1,\"<t>\"]]");
+  read_text(f, "SELECT group_concat(quote(rule) || ' ' || quote(severity)"
+               " || ' ' || quote(subject) || ' ' || quote(predicate) || ' '"
+               " || quote(old_value) || ' ' || quote(new_value) || ' ' ||"
+               " quote(message) || ' ' || quote(message_de), '|') FROM"
+               " (SELECT f.* FROM finding f JOIN dataset d"
+               " ON d.id = f.dataset_id"
+               " WHERE d.key = 'https://daten.example/ds/10' ORDER BY seq)",
+            0, got, sizeof(got));
+  assert_string_equal(
+      got, "'check.x' 'warning' NULL NULL NULL NULL 'm' NULL|"
+           "'check.x' 'warning' '<s>' '' '\"o\"' NULL 'm' NULL|"
+           "'check.x' 'warning' NULL 'http://p.example/' NULL '<n>' 'm' NULL|"
+           "'check.x' 'violation' NULL NULL NULL NULL 'm' NULL|"
+           "'check.y' 'warning' '<s>' NULL NULL NULL 'm' NULL|"
+           "'check.x' 'warning' NULL NULL NULL NULL 'm' ''|"
+           "'check.x' 'warning' '<t>' NULL NULL NULL 'm' NULL");
+  /* The index itself refuses a second kind with absent parts. */
+  assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "INSERT INTO finding_kind (rule,"
+                                    " severity, predicate, en, de) VALUES"
+                                    " ('check.x', 'warning', NULL, 'm',"
+                                    " NULL)",
+                                NULL, NULL, NULL),
+                   SQLITE_CONSTRAINT);
+  sqlite3_close(db);
   hv_findings_fini(&list);
 }
 
@@ -386,6 +487,12 @@ static const char view_dump_sql[] =
     " || quote(old_value) || ',' || quote(new_value) || ','"
     " || quote(message) || ',' || quote(message_de) AS line"
     " FROM finding ORDER BY dataset_id, seq)";
+
+/* The view's columns as pragma table_info describes them. */
+static const char view_columns_sql[] =
+    "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':'"
+    " || quote(dflt_value) || ':' || pk, ',') FROM pragma_table_info("
+    "'finding')";
 
 /*
  * A store written before messages were interned keeps its findings: it
@@ -399,6 +506,7 @@ static void old_items_are_converted_and_read_the_same(void **state)
   hv_store *s = NULL;
   hv_error err = HV_ERROR_INIT;
   char path[sizeof(f->path)], before[4096], after[4096], got[256];
+  char cols_before[512], cols_after[512];
   size_t i;
 
   assert_true((size_t)snprintf(path, sizeof(path), "%s/old.db", f->dir) <
@@ -435,6 +543,7 @@ static void old_items_are_converted_and_read_the_same(void **state)
   /* What the old view shows. */
   snprintf(f->path, sizeof(f->path), "%s", path);
   read_text(f, view_dump_sql, 0, before, sizeof(before));
+  read_text(f, view_columns_sql, 0, cols_before, sizeof(cols_before));
   assert_non_null(strstr(before, "'Lizenz unbekannt: \xc3\xa4'"));
   assert_non_null(strstr(before, "'violation'"));
 
@@ -444,13 +553,18 @@ static void old_items_are_converted_and_read_the_same(void **state)
   hv_store_close(s);
   read_text(f, view_dump_sql, 0, after, sizeof(after));
   assert_string_equal(after, before);
-  /* Three pairs, each stored once; the items hold ids, not texts. */
-  read_text(f, "SELECT count(*) FROM finding_message", 0, got, sizeof(got));
+  read_text(f, view_columns_sql, 0, cols_after, sizeof(cols_after));
+  assert_string_equal(cols_after, cols_before);
+  /* Three kinds, each stored once; the items hold ids and what is the
+   * finding's own, without trailing nulls. */
+  read_text(f, "SELECT count(*) FROM finding_kind", 0, got, sizeof(got));
   assert_string_equal(got, "3");
-  read_text(f, "SELECT count(*) FROM dataset_finding"
-               " WHERE items LIKE '%no title%' OR items LIKE '%warning%'",
+  read_text(f, "SELECT group_concat(items, ' ') FROM (SELECT items FROM"
+               " dataset_finding ORDER BY dataset_id)",
             0, got, sizeof(got));
-  assert_string_equal(got, "0");
+  assert_string_equal(got, "[[1,\"<https://x.example/d>\",\"\\\"A\\\"\"],"
+                           "[2],[3]] [[2,\"<https://x.example/b>\",null,"
+                           "\"<https://x.example/n>\"]]");
 }
 
 int main(void)
@@ -460,8 +574,9 @@ int main(void)
       T(strings_round_trip_through_the_view),
       T(no_findings_leave_no_row_and_replace_old_ones),
       T(too_many_findings_keep_the_first_and_exact_counts),
-      T(rolled_back_page_leaves_no_stale_message_ids),
-      T(more_messages_than_the_cache_holds),
+      T(rolled_back_page_leaves_no_stale_kind_ids),
+      T(more_kinds_than_the_cache_holds),
+      T(absent_predicates_are_one_kind_apart_from_empty_ones),
       T(old_items_are_converted_and_read_the_same),
 #undef T
   };
