@@ -45,6 +45,8 @@ typedef struct smap {
 struct hv_profile {
   hv_arena arena;
   smap ns;             /* namespace variant -> canonical, aux = kind */
+  unsigned char ns_probe[32]; /* bit set: byte NS_PROBE of each variant */
+  int ns_short;        /* a variant is NS_PROBE bytes long or shorter */
   smap licenses;       /* licence IRI -> code, aux = "yes"/"no"/"" */
   smap license_alias;  /* normalised text -> licence IRI */
   smap themes;         /* theme IRI -> code */
@@ -398,6 +400,12 @@ static int put_vocab(hv_profile *p, smap *vocab, smap *aliases,
                    aliases == &p->theme_alias, r->path, r->line, err);
 }
 
+/* hv_profile_fix_iri sees every predicate of every triple, and almost
+ * none is a namespace variant. One byte of each variant, the one after
+ * "http://" or the second slash of "https://", is kept in a bit set, so
+ * that most IRIs are turned away by one test. */
+#define NS_PROBE 7
+
 static int ns_row(hv_profile *p, const row *r, hv_error *err)
 {
   char *v, *c, *k;
@@ -412,6 +420,11 @@ static int ns_row(hv_profile *p, const row *r, hv_error *err)
   if (!(v = adup(p, r->f[0], err)) || !(c = adup(p, r->f[1], err)) ||
       !(k = adup(p, r->f[2], err)))
     return HV_ENOMEM;
+  if (strlen(v) > NS_PROBE)
+    p->ns_probe[(unsigned char)v[NS_PROBE] >> 3] |=
+        (unsigned char)(1u << (v[NS_PROBE] & 7));
+  else
+    p->ns_short = 1;
   return put_checked(&p->ns, v, c, k, 0, r->path, r->line, err);
 }
 
@@ -745,8 +758,18 @@ const char *hv_profile_namespace(const hv_profile *p, const char *ns)
 int hv_profile_fix_iri(const hv_profile *p, const char *iri, hv_buf *out)
 {
   const ment *best = NULL;
-  size_t i, bestlen = 0, len = strlen(iri);
+  size_t i, bestlen = 0, len;
+  unsigned char probe;
   int rc;
+
+  if (!p->ns_short) {
+    if (strnlen(iri, NS_PROBE + 1) <= NS_PROBE)
+      return 0;
+    probe = (unsigned char)iri[NS_PROBE];
+    if (!(p->ns_probe[probe >> 3] & (1u << (probe & 7))))
+      return 0;
+  }
+  len = strlen(iri);
 
   /* Every predicate of every triple comes through here, so the variants'
    * lengths are kept with them and compared first. */

@@ -163,6 +163,13 @@ static void namespace_variants_map_to_the_canonical_one(void **state)
   assert_int_equal(hv_profile_fix_iri(p, DCATDE "contributorID", &b), 0);
   assert_int_equal(hv_profile_fix_iri(p, "http://purl.org/dc/terms/title", &b),
                    0);
+  /* Past the one-byte filter (the byte after "http://", the second
+   * slash of "https://"), but no variant; and shorter than the filter's
+   * byte. */
+  assert_int_equal(hv_profile_fix_iri(p, "https://www.example.org/x", &b), 0);
+  assert_int_equal(hv_profile_fix_iri(p, "http://dcat-ap.de/other", &b), 0);
+  assert_int_equal(hv_profile_fix_iri(p, "urn:x", &b), 0);
+  assert_int_equal(hv_profile_fix_iri(p, "", &b), 0);
   assert_int_equal(b.len, 0);
   hv_buf_fini(&b);
   hv_profile_free(p);
