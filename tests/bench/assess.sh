@@ -31,17 +31,7 @@ budget=1.20
 
 command -v sqlite3 >/dev/null || die "sqlite3 is missing (Debian package sqlite3)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hv-assess.XXXXXX")
-cleanup() {
-  bench_stop_server
-  if [ "${HV_BENCH_KEEP:-0}" = 1 ]; then
-    echo "bench: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_init assess
 
 # ---- builds ----------------------------------------------------------------
 echo "== build: this tree (Release) into $build"

@@ -32,17 +32,7 @@ rounds=${HV_DEDUP_ROUNDS:-3}
 
 command -v sqlite3 >/dev/null || die "sqlite3 is missing (Debian package sqlite3)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hv-dedup.XXXXXX")
-cleanup() {
-  bench_stop_server
-  if [ "${HV_BENCH_KEEP:-0}" = 1 ]; then
-    echo "bench: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_init dedup
 
 # ---- builds ----------------------------------------------------------------
 echo "== build: this tree (Release) into $build"

@@ -1,7 +1,7 @@
 # Shell helpers shared by the benchmark scripts that serve the generated
 # W100k catalogs on loopback and harvest them into fresh stores
-# (dedup.sh, assess.sh). Sourced, not run; the caller sets $tmp (its
-# temporary directory) and calls bench_stop_server from its exit trap.
+# (dedup.sh, assess.sh). Sourced, not run; the caller starts with
+# bench_init, which makes $tmp and cleans up at exit.
 
 bench_server_pid=""
 
@@ -40,6 +40,23 @@ bench_serve() {
     sleep 0.05
   done
   die "serve_dir did not start: $(cat "$tmp/server.log")"
+}
+
+# bench_init NAME: the temporary directory $tmp, removed at exit together
+# with the server unless HV_BENCH_KEEP=1.
+bench_init() {
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/hv-$1.XXXXXX")
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+bench_cleanup() {
+  bench_stop_server
+  if [ "${HV_BENCH_KEEP:-0}" = 1 ]; then
+    echo "bench: kept $tmp" >&2
+  else
+    rm -rf "$tmp"
+  fi
 }
 
 bench_stop_server() {
