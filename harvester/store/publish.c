@@ -137,11 +137,16 @@ int hv_store_publication_enqueue(hv_store *s, size_t *puts_out,
       "DELETE FROM outbox_published WHERE sink IN (SELECT name FROM"
       " outbox_sink k WHERE NOT EXISTS (SELECT 1 FROM " WANTED("k", "p", "w")
       " AND p.identity = outbox_published.identity))";
-  /* Puts: identities new to a sink, or whose copy or content changed. */
+  /* Puts: identities new to a sink, or whose copy or content changed.
+   * CROSS JOIN fixes the order with the sinks as the outer loop: left
+   * to itself the planner walked all publications (or all datasets)
+   * first, which cost a store without sinks a scan of 100,000 rows in
+   * every resolve. */
 #define CHANGED                                                           \
-  " FROM outbox_sink k, publication p JOIN dataset d ON d.id ="          \
-  " p.dataset_id JOIN source src ON src.id = d.source_id"                \
-  " WHERE NOT (k.withhold AND d.violations > 0)"                         \
+  " FROM outbox_sink k CROSS JOIN publication p CROSS JOIN dataset d"    \
+  " CROSS JOIN source src"                                               \
+  " WHERE d.id = p.dataset_id AND src.id = d.source_id"                  \
+  " AND NOT (k.withhold AND d.violations > 0)"                           \
   " AND NOT EXISTS (SELECT 1 FROM outbox_published q WHERE"              \
   " q.sink = k.name AND q.identity = p.identity AND q.dataset_id ="      \
   " p.dataset_id AND q.hash IS d.hash)"
