@@ -158,12 +158,27 @@ static void reply_fini(reply *r)
   hv_buf_fini(&r->headers);
 }
 
+static char *log_text(void);
+
+/* Prints the end of the daemon's log, which says why a run ended. */
+static void print_log_tail(void)
+{
+  char *t = log_text();
+  size_t n = strlen(t);
+
+  print_message("daemon log (last 4000 bytes):\n%s\n",
+                n > 4000 ? t + n - 4000 : t);
+  hv_free(t);
+}
+
 /* Asserts the status and that the body holds needle; releases r. */
 static void expect(reply *r, long status, const char *needle)
 {
-  if (r->status != status)
+  if (r->status != status) {
+    print_log_tail();
     fail_msg("expected HTTP %ld, got %ld: %s", status, r->status,
              r->body.ptr ? r->body.ptr : "");
+  }
   if (needle)
     assert_contains(r->body.ptr, needle);
   reply_fini(r);
