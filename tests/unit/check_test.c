@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "map/lexical.h"
+#include "map/map.h"
 #include "decode/rdfparse.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -711,6 +713,66 @@ static void subjects_compared_by_value_not_storage(void **state)
 /* Predicates that share a prefix, a length or the last bytes with one
  * the rules know are other predicates: they neither count as the known
  * one nor are checked as dates. */
+/* Counts the findings of rule in f. */
+static size_t count_rule(const hv_findings *f, const char *rule)
+{
+  size_t i, n = 0;
+
+  for (i = 0; i < f->len; i++)
+    n += strcmp(f->items[i].rule, rule) == 0;
+  return n;
+}
+
+/*
+ * The mapping and the check each classify predicates by a table of their
+ * own; both must take exactly hv__lex_is_date_pred's properties as
+ * dates. An invalid date under each candidate predicate is kept by the
+ * mapping with a map.date warning and then reported by the check.
+ */
+static void map_and_check_agree_on_date_properties(void **state)
+{
+  static const char *const candidates[] = {
+      DCT "modified",        DCT "issued",
+      DCAT "startDate",      DCAT "endDate",
+      DCT "created",         DCT "date",
+      DCAT "startDateX",     "http://example.org/vocab#modified",
+  };
+  size_t i, dates = 0;
+
+  (void)state;
+  for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+    char ttl[512];
+    hv_error err = HV_ERROR_INIT;
+    hv_graph in, out;
+    hv_findings f;
+    int is_date = hv__lex_is_date_pred(candidates[i]);
+
+    snprintf(ttl, sizeof(ttl),
+             "<https://x.example/ds> a <" DCAT "Dataset> ;\n"
+             "  <%s> \"31.02.2020\" .\n",
+             candidates[i]);
+    hv_test_parse_turtle(&in, ttl);
+    hv_graph_init(&out);
+    hv_findings_init(&f);
+    HV_ASSERT_OK(hv_map_dataset(profile, NULL, &in, "https://x.example/ds",
+                                &out, &f, &err),
+                 &err);
+    HV_ASSERT_OK(hv_check_dataset(profile, &out, "https://x.example/ds", &f,
+                                  &err),
+                 &err);
+    if (count_rule(&f, "map.date") != (size_t)is_date ||
+        count_rule(&f, "check.date") != (size_t)is_date)
+      fail_msg("%s: date property %d, map.date %zu, check.date %zu",
+               candidates[i], is_date, count_rule(&f, "map.date"),
+               count_rule(&f, "check.date"));
+    dates += (size_t)is_date;
+    hv_findings_fini(&f);
+    hv_graph_fini(&out);
+    hv_graph_fini(&in);
+  }
+  assert_int_equal(dates, 4);
+}
+
 static void unknown_predicates_near_known_ones(void **state)
 {
   static const edit e[] = {
@@ -935,6 +997,7 @@ int main(void)
       cmocka_unit_test(checking_survives_every_allocation_failure),
       cmocka_unit_test(subjects_compared_by_value_not_storage),
       cmocka_unit_test(unknown_predicates_near_known_ones),
+      cmocka_unit_test(map_and_check_agree_on_date_properties),
       cmocka_unit_test(blank_node_distributions),
       cmocka_unit_test(graph_larger_than_the_stack_index),
   };
