@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check/index.h"
 #include "decode/page.h"
 #include "map/lexical.h"
 #include "map/lookup.h"
@@ -37,167 +38,12 @@
 /* Values quoted in messages are cut to this many bytes. */
 #define MSG_VALUE_MAX 100
 
-#define FOAF "http://xmlns.com/foaf/0.1/"
-#define DCATAP "http://data.europa.eu/r5r#"
-#define SPDX "http://spdx.org/rdf/terms#"
-#define ADMS "http://www.w3.org/ns/adms#"
-#define ODRL "http://www.w3.org/ns/odrl/2/"
-#define OWL "http://www.w3.org/2002/07/owl#"
 
 #define P_TYPE HV_RDF "type"
 #define C_DATASET HV_DCAT "Dataset"
 
 /* No finding when the property is missing. */
 #define NONE (-1)
-
-/* ------------------------------------------------------------------ */
-/* Predicates the rules know                                           */
-/* ------------------------------------------------------------------ */
-
-/* Every predicate a rule looks at has an id; all others share PR_OTHER. */
-enum {
-  PR_OTHER = 0,
-  PR_TITLE,
-  PR_DESCRIPTION,
-  PR_PUBLISHER,
-  PR_ISSUED,
-  PR_MODIFIED,
-  PR_IDENTIFIER,
-  PR_SPATIAL,
-  PR_TEMPORAL,
-  PR_ACCESS_RIGHTS,
-  PR_PERIODICITY,
-  PR_DCT_TYPE,
-  PR_LICENSE,
-  PR_FORMAT,
-  PR_RIGHTS,
-  PR_THEME,
-  PR_LANDING_PAGE,
-  PR_DISTRIBUTION,
-  PR_CONTACT_POINT,
-  PR_TEMPORAL_RES,
-  PR_SPATIAL_RES,
-  PR_GRANULARITY,
-  PR_BYTE_SIZE,
-  PR_MEDIA_TYPE,
-  PR_COMPRESS_FORMAT,
-  PR_PACKAGE_FORMAT,
-  PR_KEYWORD,
-  PR_ACCESS_URL,
-  PR_START_DATE,
-  PR_END_DATE,
-  PR_VERSION_INFO,
-  PR_QUALITY_PROCESS,
-  PR_CONTRIBUTOR,
-  PR_AVAILABILITY,
-  PR_CHECKSUM,
-  PR_STATUS,
-  PR_HAS_POLICY,
-  PR_NAME,
-  PR_COUNT
-};
-
-typedef struct pred_info {
-  const char *iri;
-  size_t len; /* strlen(iri), known at compile time */
-  int date;   /* 1: a date property (hv__lex_is_date_pred's list) */
-} pred_info;
-
-#define PRED(id, iri, date) [id] = {iri, sizeof(iri) - 1, date}
-
-static const pred_info preds[PR_COUNT] = {
-    [PR_OTHER] = {"", 0, 0},
-    PRED(PR_TITLE, HV_DCT "title", 0),
-    PRED(PR_DESCRIPTION, HV_DCT "description", 0),
-    PRED(PR_PUBLISHER, HV_DCT "publisher", 0),
-    PRED(PR_ISSUED, HV_DCT "issued", 1),
-    PRED(PR_MODIFIED, HV_DCT "modified", 1),
-    PRED(PR_IDENTIFIER, HV_DCT "identifier", 0),
-    PRED(PR_SPATIAL, HV_DCT "spatial", 0),
-    PRED(PR_TEMPORAL, HV_DCT "temporal", 0),
-    PRED(PR_ACCESS_RIGHTS, HV_DCT "accessRights", 0),
-    PRED(PR_PERIODICITY, HV_DCT "accrualPeriodicity", 0),
-    PRED(PR_DCT_TYPE, HV_DCT "type", 0),
-    PRED(PR_LICENSE, HV_DCT "license", 0),
-    PRED(PR_FORMAT, HV_DCT "format", 0),
-    PRED(PR_RIGHTS, HV_DCT "rights", 0),
-    PRED(PR_THEME, HV_DCAT "theme", 0),
-    PRED(PR_LANDING_PAGE, HV_DCAT "landingPage", 0),
-    PRED(PR_DISTRIBUTION, HV_DCAT "distribution", 0),
-    PRED(PR_CONTACT_POINT, HV_DCAT "contactPoint", 0),
-    PRED(PR_TEMPORAL_RES, HV_DCAT "temporalResolution", 0),
-    PRED(PR_SPATIAL_RES, HV_DCAT "spatialResolutionInMeters", 0),
-    PRED(PR_GRANULARITY, HV_DCAT "granularity", 0),
-    PRED(PR_BYTE_SIZE, HV_DCAT "byteSize", 0),
-    PRED(PR_MEDIA_TYPE, HV_DCAT "mediaType", 0),
-    PRED(PR_COMPRESS_FORMAT, HV_DCAT "compressFormat", 0),
-    PRED(PR_PACKAGE_FORMAT, HV_DCAT "packageFormat", 0),
-    PRED(PR_KEYWORD, HV_DCAT "keyword", 0),
-    PRED(PR_ACCESS_URL, HV_DCAT "accessURL", 0),
-    PRED(PR_START_DATE, HV_DCAT "startDate", 1),
-    PRED(PR_END_DATE, HV_DCAT "endDate", 1),
-    PRED(PR_VERSION_INFO, OWL "versionInfo", 0),
-    PRED(PR_QUALITY_PROCESS, HV_DCATDE "qualityProcessURI", 0),
-    PRED(PR_CONTRIBUTOR, HV_DCATDE "contributorID", 0),
-    PRED(PR_AVAILABILITY, DCATAP "availability", 0),
-    PRED(PR_CHECKSUM, SPDX "checksum", 0),
-    PRED(PR_STATUS, ADMS "status", 0),
-    PRED(PR_HAS_POLICY, ODRL "hasPolicy", 0),
-    PRED(PR_NAME, FOAF "name", 0),
-};
-
-/*
- * Predicate ids are found through a small hash table on the length and
- * the last bytes of the IRI (known IRIs of one namespace differ near the
- * end), so an unknown predicate usually costs a strlen and one probe and
- * a known one a single memcmp. The table is built from preds[] on each
- * thread's first use; being thread-local, it needs no lock and checking
- * stays free of shared mutable state.
- */
-#define PRED_SLOTS 128
-
-static _Thread_local unsigned char pred_slots[PRED_SLOTS]; /* PR_* or 0 */
-static _Thread_local int pred_slots_ready;
-
-static size_t pred_hash(const char *iri, size_t n)
-{
-  const unsigned char *u = (const unsigned char *)iri;
-
-  return (n * 31 + (size_t)u[n - 1] * 7 + (size_t)u[n - 2] * 3 +
-          (size_t)u[n - 4]) & (PRED_SLOTS - 1);
-}
-
-static void pred_slots_build(void)
-{
-  size_t i, h;
-
-  memset(pred_slots, 0, sizeof(pred_slots));
-  for (i = 1; i < PR_COUNT; i++) {
-    h = pred_hash(preds[i].iri, preds[i].len);
-    while (pred_slots[h])
-      h = (h + 1) & (PRED_SLOTS - 1);
-    pred_slots[h] = (unsigned char)i;
-  }
-  pred_slots_ready = 1;
-}
-
-/* The id of a predicate IRI: PR_OTHER unless it is one of preds[]. */
-static unsigned char pred_id(const char *iri)
-{
-  size_t n = strlen(iri), h;
-  unsigned char id;
-
-  /* Every known IRI is longer than this; shorter ones cannot be hashed. */
-  if (n < 8)
-    return PR_OTHER;
-  if (!pred_slots_ready)
-    pred_slots_build();
-  for (h = pred_hash(iri, n); (id = pred_slots[h]) != 0;
-       h = (h + 1) & (PRED_SLOTS - 1))
-    if (preds[id].len == n && memcmp(preds[id].iri, iri, n) == 0)
-      return id;
-  return PR_OTHER;
-}
 
 /* ------------------------------------------------------------------ */
 /* Rule tables                                                         */
@@ -287,42 +133,12 @@ static const prop_rule distribution_rules[] = {
 };
 
 /* ------------------------------------------------------------------ */
-/* The index                                                           */
+/* The checker                                                         */
 /* ------------------------------------------------------------------ */
 
-/* End of a chain; no such quad. */
-#define NIL ((size_t)-1)
-/* Graphs up to this many triples are indexed on the stack; a dataset
- * has tens of them. Larger graphs take one heap block. */
-#define IDX_STACK 128
+#define NIL HV__CHECK_NIL
 
-/*
- * The triples of each distinct subject, chained in graph order, and the
- * predicate id of every triple. Subjects are told apart by an open
- * addressing hash table on their terms, at most half full, so building
- * costs one hash per run of triples with the same subject and finding a
- * node one hash; two subjects are the same node exactly when
- * hv_term_equal says so, whether or not they share storage.
- */
-typedef struct qindex {
-  size_t *next;        /* per quad: next quad with an equal subject, or NIL */
-  size_t *first;       /* per subject id: its first quad */
-  size_t *slot;        /* subject id + 1 per hash slot, 0 when empty */
-  size_t mask;         /* slots - 1; slots is a power of two */
-  unsigned char *pred; /* per quad: PR_* id of its predicate */
-  unsigned char *lead; /* per quad: 1 if the first with its subject */
-  void *heap;          /* the arrays, for graphs above IDX_STACK */
-  struct {
-    size_t next[IDX_STACK], first[IDX_STACK], slot[2 * IDX_STACK];
-    unsigned char pred[IDX_STACK], lead[IDX_STACK];
-  } stack;
-} qindex;
-
-/* One node being checked: its term and its first triple (or NIL). */
-typedef struct node {
-  const hv_term *t;
-  size_t first;
-} node;
+typedef hv__check_node node;
 
 typedef struct checker {
   const hv_profile *p;
@@ -334,130 +150,8 @@ typedef struct checker {
   const hv_term *nt_s_of; /* the term whose N-Triples nt_s holds, or NULL */
   const char *kind_en;    /* "dataset" or "distribution" */
   const char *kind_de;
-  qindex ix;
+  hv__check_index ix;
 } checker;
-
-/*
- * A hash of the kind and the whole value, eight bytes at a time (IRIs of
- * one dataset share long prefixes, so every byte counts, and a byte-wise
- * hash would cost several times more). Equal terms hash alike; datatype
- * and language are left to same_term, as subjects rarely have any.
- */
-static size_t term_hash(const hv_term *t)
-{
-  const char *v = t->value ? t->value : "";
-  size_t n = strlen(v), i;
-  uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n << 8) ^
-               (uint64_t)t->kind;
-  uint64_t w;
-
-  for (i = 0; i + 8 <= n; i += 8) {
-    memcpy(&w, v + i, 8);
-    h = (h ^ w) * 0x100000001b3ULL;
-    h ^= h >> 29;
-  }
-  w = 0;
-  memcpy(&w, v + i, n - i);
-  h = (h ^ w) * 0x100000001b3ULL;
-  h ^= h >> 32;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 29;
-  return (size_t)h;
-}
-
-/* hv_term_equal, with the usual case of two plain IRIs or blank nodes
- * (no datatype, no language) compared here directly. */
-static int same_term(const hv_term *a, const hv_term *b)
-{
-  if (a->datatype || a->lang || b->datatype || b->lang || !a->value ||
-      !b->value)
-    return hv_term_equal(a, b);
-  return a->kind == b->kind &&
-         (a->value == b->value || strcmp(a->value, b->value) == 0);
-}
-
-/* The hash slot of t: the one holding its subject id, or the empty one
- * where it would go. */
-static size_t find_slot(const checker *c, const hv_term *t)
-{
-  const qindex *x = &c->ix;
-  size_t h = term_hash(t) & x->mask, v;
-
-  while ((v = x->slot[h]) != 0 &&
-         !same_term(&c->g->quads[x->first[v - 1]].s, t))
-    h = (h + 1) & x->mask;
-  return h;
-}
-
-/* Returns the node t: its first triple, NIL if it is no subject. */
-static node node_of(const checker *c, const hv_term *t)
-{
-  node n;
-  size_t v = c->ix.slot[find_slot(c, t)];
-
-  n.t = t;
-  n.first = v ? c->ix.first[v - 1] : NIL;
-  return n;
-}
-
-/*
- * Builds the index. The quads are visited last to first so that pushing
- * each onto the front of its subject's chain leaves every chain in graph
- * order. Returns 0 or HV_ENOMEM.
- */
-static int index_build(checker *c)
-{
-  qindex *x = &c->ix;
-  const hv_graph *g = c->g;
-  size_t n = g->len, slots = 2, i, nsub = 0, id = NIL;
-
-  while (slots < 2 * n)
-    slots <<= 1;
-  if (n <= IDX_STACK) {
-    x->next = x->stack.next;
-    x->first = x->stack.first;
-    x->slot = x->stack.slot;
-    x->pred = x->stack.pred;
-    x->lead = x->stack.lead;
-  } else {
-    /* At most 50 bytes per quad, well below the quads' own size, so the
-     * sum cannot overflow. */
-    size_t words = 2 * n + slots;
-
-    if (!(x->heap = hv_malloc(words * sizeof(size_t) + 2 * n)))
-      return hv_error_oom(c->err);
-    x->next = x->heap;
-    x->first = x->next + n;
-    x->slot = x->first + n;
-    x->pred = (unsigned char *)(x->slot + slots);
-    x->lead = x->pred + n;
-  }
-  x->mask = slots - 1;
-  memset(x->slot, 0, slots * sizeof(*x->slot));
-  for (i = n; i-- > 0;) {
-    const hv_term *s = &g->quads[i].s;
-
-    x->pred[i] = pred_id(g->quads[i].p.value);
-    x->lead[i] = 0;
-    /* Triples come in runs of one subject: try the previous one first. */
-    if (id == NIL || !same_term(&g->quads[x->first[id]].s, s)) {
-      size_t h = find_slot(c, s);
-
-      if (x->slot[h]) {
-        id = x->slot[h] - 1;
-      } else {
-        id = nsub++;
-        x->slot[h] = id + 1;
-        x->first[id] = NIL;
-      }
-    }
-    x->next[i] = x->first[id];
-    x->first[id] = i;
-  }
-  for (id = 0; id < nsub; id++)
-    x->lead[x->first[id]] = 1;
-  return 0;
-}
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -561,7 +255,7 @@ static int check_props(checker *c, const node *n, const prop_rule *rules,
     count[c->ix.pred[i]]++;
   for (i = 0; i < n_rules; i++) {
     const prop_rule *r = &rules[i];
-    const char *pred = preds[r->pred].iri;
+    const char *pred = hv__check_preds[r->pred].iri;
 
     k = count[r->pred];
     if (k == 0 && r->missing != NONE &&
@@ -597,7 +291,7 @@ static int check_props(checker *c, const node *n, const prop_rule *rules,
  */
 static int check_titles(checker *c, const node *n)
 {
-  const char *p_title = preds[PR_TITLE].iri;
+  const char *p_title = hv__check_preds[PR_TITLE].iri;
   char en[256], de[256], langs[160] = "", v[MSG_VALUE_MAX + 8];
   size_t i, j, nlang = 0, langs_len = 0, lang_len;
   int rc;
@@ -714,7 +408,7 @@ static int seen_before(const checker *c, const node *n, size_t i, int pr)
  */
 static int check_contributor(checker *c, const node *ds)
 {
-  const char *p_contrib = preds[PR_CONTRIBUTOR].iri;
+  const char *p_contrib = hv__check_preds[PR_CONTRIBUTOR].iri;
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
   size_t i, listed = 0, total = 0;
   int rc;
@@ -776,7 +470,7 @@ static int check_contributor(checker *c, const node *ds)
 /* Konvention 36 and the DCAT-AP agent shape: a publisher, with a name. */
 static int check_publisher(checker *c, const node *ds)
 {
-  const char *p_pub = preds[PR_PUBLISHER].iri;
+  const char *p_pub = hv__check_preds[PR_PUBLISHER].iri;
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
   size_t i, j, n = 0;
   int rc;
@@ -800,7 +494,7 @@ static int check_publisher(checker *c, const node *ds)
         return rc;
       continue;
     }
-    pub = node_of(c, &q->o);
+    pub = hv__check_node_of(&c->ix, c->g, &q->o);
     EACH(c, &pub, j) {
       const hv_quad *e = &c->g->quads[j];
 
@@ -838,7 +532,7 @@ static int check_publisher(checker *c, const node *ds)
  * count IRIs). */
 static int check_keywords(checker *c, const node *ds)
 {
-  const char *p_kw = preds[PR_KEYWORD].iri;
+  const char *p_kw = hv__check_preds[PR_KEYWORD].iri;
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
   size_t i, n = 0;
   int rc;
@@ -878,7 +572,7 @@ static int check_keywords(checker *c, const node *ds)
  * be NULL (a distribution checked on its own). */
 static int check_license(checker *c, const node *dist, const node *ds)
 {
-  const char *p_lic = preds[PR_LICENSE].iri;
+  const char *p_lic = hv__check_preds[PR_LICENSE].iri;
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
   size_t i;
   int rc, n = 0;
@@ -951,7 +645,7 @@ static int check_format(checker *c, const node *dist)
     snprintf(de, sizeof(de), "Format %s steht nicht in der EU-Liste der "
              "Dateitypen", v);
     if ((rc = add(c, "check.format", HV_SEVERITY_VIOLATION, dist->t,
-                  preds[PR_FORMAT].iri, &q->o, en, de)) < 0)
+                  hv__check_preds[PR_FORMAT].iri, &q->o, en, de)) < 0)
       return rc;
   }
   return 0;
@@ -960,7 +654,7 @@ static int check_format(checker *c, const node *dist)
 /* DCAT-AP: every distribution has an accessURL, and it is an IRI. */
 static int check_access_url(checker *c, const node *dist)
 {
-  const char *p_access = preds[PR_ACCESS_URL].iri;
+  const char *p_access = hv__check_preds[PR_ACCESS_URL].iri;
   char en[320], de[320], v[MSG_VALUE_MAX + 8];
   size_t i, n = 0;
   int rc;
@@ -996,7 +690,7 @@ static int check_access_url(checker *c, const node *dist)
 static int check_one_distribution(checker *c, const hv_term *t,
                                   const node *ds)
 {
-  node dist = node_of(c, t);
+  node dist = hv__check_node_of(&c->ix, c->g, t);
   int rc;
 
   c->kind_en = DIST_EN;
@@ -1115,7 +809,7 @@ static int check_dates(checker *c)
     const char *name;
     date_type dt;
 
-    if (!preds[c->ix.pred[i]].date)
+    if (!hv__check_preds[c->ix.pred[i]].date)
       continue;
     dt = q->o.kind == HV_TERM_LITERAL ? date_type_of(q->o.datatype) : DT_NONE;
     /* Most dates are valid: quote the value only for a finding. */
@@ -1224,7 +918,7 @@ static int checker_init(checker *c, const hv_profile *p, const hv_graph *g,
   c->ix.heap = NULL;
   hv_buf_init(&c->nt_s, TERM_MAX);
   hv_buf_init(&c->nt_v, TERM_MAX);
-  return index_build(c);
+  return hv__check_index_build(&c->ix, c->g, c->err);
 }
 
 static int checker_done(checker *c, int rc, size_t start)
@@ -1233,7 +927,7 @@ static int checker_done(checker *c, int rc, size_t start)
     hv_findings_truncate(c->f, start);
   hv_buf_fini(&c->nt_s);
   hv_buf_fini(&c->nt_v);
-  hv_free(c->ix.heap);
+  hv__check_index_fini(&c->ix);
   return rc;
 }
 
@@ -1267,7 +961,7 @@ int hv_check_dataset(const hv_profile *p, const hv_graph *mapped,
                          err);
     goto cleanup;
   }
-  ds = node_of(&c, &ds_term);
+  ds = hv__check_node_of(&c.ix, c.g, &ds_term);
   if ((rc = check_props(&c, &ds, dataset_rules,
                         sizeof(dataset_rules) / sizeof(dataset_rules[0]))) <
           0 ||
