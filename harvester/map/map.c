@@ -799,31 +799,15 @@ static int map_lang_tag(mapper *m, hv_quad *q)
   return 0;
 }
 
-/* Whether s is one of the strings of the delivered quad in. */
-static int from_input(const char *s, const hv_quad *in)
-{
-  const hv_term *t[4];
-  size_t i;
-
-  t[0] = &in->s;
-  t[1] = &in->p;
-  t[2] = &in->o;
-  t[3] = &in->g;
-  for (i = 0; i < 4; i++)
-    if (s == t[i]->value || s == t[i]->datatype || s == t[i]->lang)
-      return 1;
-  return 0;
-}
-
-/* Points *s at a copy in out's arena unless it is already there; was
- * is the string in the same place of the delivered quad, which it
- * almost always still is. */
-static int keep_string(mapper *m, const char **s, const char *was,
-                       const hv_quad *in)
+/* Points *s at a copy in out's arena unless it is the string was, the
+ * one in the same place of the delivered quad, which out's arena holds
+ * already. The rules keep a term's strings in their place or write new
+ * ones, so nothing else needs to be looked for. */
+static int keep_string(mapper *m, const char **s, const char *was)
 {
   char *copy;
 
-  if (!*s || *s == was || from_input(*s, in))
+  if (!*s || *s == was)
     return 0;
   if (!(copy = hv_arena_strdup(&m->out->arena, *s)))
     return hv_error_oom(m->err);
@@ -859,9 +843,9 @@ static int add_taken(mapper *m, const hv_quad *q, const hv_quad *in)
       continue;
     /* Rules write literals with either a language or a datatype, never
      * xsd:string, so the form hv_graph_add would store is kept. */
-    if ((rc = keep_string(m, &t[i]->value, was[i]->value, in)) < 0 ||
-        (rc = keep_string(m, &t[i]->datatype, was[i]->datatype, in)) < 0 ||
-        (rc = keep_string(m, &t[i]->lang, was[i]->lang, in)) < 0)
+    if ((rc = keep_string(m, &t[i]->value, was[i]->value)) < 0 ||
+        (rc = keep_string(m, &t[i]->datatype, was[i]->datatype)) < 0 ||
+        (rc = keep_string(m, &t[i]->lang, was[i]->lang)) < 0)
       return rc;
   }
   return hv_graph_add_owned(m->out, &copy, m->err);

@@ -160,14 +160,14 @@ static void reply_fini(reply *r)
 
 static char *log_text(void);
 
-/* Prints the end of the daemon's log, which says why a run ended. */
-static void print_log_tail(void)
+/* Prints the last max bytes of the daemon's log, which say why a run
+ * or the daemon ended. */
+static void print_log_tail(size_t max)
 {
   char *t = log_text();
   size_t n = strlen(t);
 
-  print_message("daemon log (last 4000 bytes):\n%s\n",
-                n > 4000 ? t + n - 4000 : t);
+  print_message("daemon log (end):\n%s\n", n > max ? t + n - max : t);
   hv_free(t);
 }
 
@@ -175,7 +175,7 @@ static void print_log_tail(void)
 static void expect(reply *r, long status, const char *needle)
 {
   if (r->status != status) {
-    print_log_tail();
+    print_log_tail(4000);
     fail_msg("expected HTTP %ld, got %ld: %s", status, r->status,
              r->body.ptr ? r->body.ptr : "");
   }
@@ -1359,10 +1359,7 @@ static void sigterm_stops_cleanly(void **state)
   assert_int_equal(got, F.pid);
   F.pid = 0;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    size_t n;
-    t = log_text();
-    n = strlen(t);
-    fprintf(stderr, "daemon log (end):\n%s\n", n > 20000 ? t + n - 20000 : t);
+    print_log_tail(20000);
     fail_msg("daemon ended with status %d", status);
   }
   /* It stopped well before the page would have come. */
